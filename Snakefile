@@ -1,0 +1,22 @@
+# rnn-dynamics: train RNNs on sentiment data and reverse-engineer their dynamics.
+# Run:  snakemake --cores all                       (preset from config.yaml, default demo)
+#       snakemake --cores all --config preset=quick data_dir=/path/to/archives
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/baselines.smk"
+include: "workflow/rules/training.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    input:
+        rules.tables.input,
+    default_target: True

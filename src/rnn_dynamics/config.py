@@ -1,0 +1,131 @@
+"""Configuration: presets, overrides and validation with messages a person can act on.
+
+A run's config is ``defaults.yaml`` ⊕ the chosen preset ⊕ the user's keys (``config.yaml`` and
+``--config``); dictionaries merge key by key, lists and scalars replace. The merged result is
+validated against a JSON schema; the first problem is reported as one line naming the key, the
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+PRESETS = ("demo", "quick", "paper")
+REAL_DATASETS = ("imdb", "yelp", "sst")
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: nested dicts merge, everything else replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def _key(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def describe_error(error: jsonschema.ValidationError) -> str:
+    """Turn a schema violation into one sentence: the key, the value, what is allowed."""
+    key = _key(error.absolute_path)
+    value = error.instance
+    schema = error.schema
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        where = f" in '{key}'" if error.absolute_path else ""
+        return (f"unknown config key{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
+                f"{where}; allowed keys: {', '.join(allowed)}")
+    if kind == "propertyNames":
+        names = error.schema.get("enum") or schema.get("propertyNames", {}).get("enum", [])
+        return f"config key '{key}' has an entry {value!r}; allowed: {', '.join(names)}"
+    if kind == "enum":
+        return f"config key '{key}' = {value!r} is not allowed; allowed: {', '.join(map(str, schema['enum']))}"
+    if kind == "type":
+        return f"config key '{key}' = {value!r} has the wrong type; expected {schema['type']}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
+        return f"config key '{key}' = {value!r} is out of range; it must be {sign} {schema[kind]}"
+    if kind == "required":
+        return f"config is missing a required key: {error.message}"
+    if kind == "pattern":
+        return f"config key '{key}' = {value!r} is not allowed; it must match {schema['pattern']}"
+    return f"config key '{key}' = {value!r}: {error.message}"
+
+
+def validate(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` describing the most relevant schema violation, if any."""
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is not None:
+        raise ConfigError(describe_error(error))
+
+
+def resolve(user: Mapping[str, Any], presets_dir: str | Path, schema_path: str | Path) -> dict[str, Any]:
+    """Apply defaults and the preset under the user's keys, then validate the result."""
+    presets_dir = Path(presets_dir)
+    preset = user.get("preset", "demo")
+    if preset not in PRESETS:
+        raise ConfigError(f"config key 'preset' = {preset!r} is not allowed; allowed: {', '.join(PRESETS)}")
+    config = deep_merge(_load_yaml(presets_dir / "defaults.yaml"), _load_yaml(presets_dir / f"{preset}.yaml"))
+    config = deep_merge(config, user)
+    config["preset"] = preset
+    validate(config, _load_yaml(Path(schema_path)))
+    _check_consistency(config)
+    return config
+
+
+def _check_consistency(config: Mapping[str, Any]) -> None:
+    """Rules that a schema cannot express."""
+    syn = config.get("synthetic", {})
+    if syn.get("min_length", 1) > syn.get("max_length", 10**9):
+        raise ConfigError(f"config keys 'synthetic.min_length' = {syn['min_length']} and "
+                          f"'synthetic.max_length' = {syn['max_length']}: min_length must be <= max_length")
+    for name, space in config["training"].get("search_space", {}).items():
+        if space[0] > space[1]:
+            raise ConfigError(f"config key 'training.search_space.{name}' = {space}: "
+                              "the range must be [low, high] with low <= high")
+
+
+def check_data_dir(config: Mapping[str, Any], default: str = "resources/data") -> None:
+    """A data_dir the user named must exist; the default one is created for downloads."""
+    if not any(d in REAL_DATASETS for d in config["datasets"]):
+        return
+    data_dir = Path(config["data_dir"])
+    if data_dir.is_dir():
+        return
+    if config["data_dir"] == default and config.get("download", True):
+        return
+    raise ConfigError(f"config key 'data_dir' = {config['data_dir']!r} does not exist; point it at the "
+                      "folder that holds the dataset archives (or set download: true and use the default)")
+
+
+def cell_config(config: Mapping[str, Any], dataset: str, arch: str | None = None) -> dict[str, Any]:
+    """The data/model/training settings of one grid cell: global ⊕ per_dataset ⊕ per_arch."""
+    cell = {section: copy.deepcopy(config.get(section, {})) for section in ("data", "model", "training")}
+    layers = [config.get("per_dataset", {}).get(dataset, {})]
+    if arch is not None:
+        layers.append(config.get("per_arch", {}).get(arch, {}))
+    for layer in layers:
+        cell = deep_merge(cell, layer)
+    return cell

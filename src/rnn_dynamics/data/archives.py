@@ -1,0 +1,216 @@
+"""Where each dataset's official release archive lives, and whether a local copy is that release.
+
+Results are only comparable with the papers when they come from the official archives, so
+every local copy is hashed and compared with the published checksum. A copy that differs is
+still used (offline machines may hold repacked or substitute files), but ``official=False``
+is recorded and a warning is logged, so downstream tables can carry the flag.
+
+Official checksums (sha256, size in bytes) and where they were taken from:
+
+- imdb: TensorFlow Datasets ``tensorflow_datasets/datasets/imdb_reviews/checksums.tsv``.
+- yelp: TensorFlow Datasets ``url_checksums/yelp_polarity_reviews.txt`` and Hugging Face
+  ``datasets/yelp_polarity/dataset_infos.json`` (they agree).
+- sst: Hugging Face ``datasets/sst/dataset_infos.json``; the same hash is pinned by other
+  public downloaders of this URL.
+
+A release whose ``sha256`` is ``None`` cannot be verified; copies of it are then always
+recorded as ``official=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnn_dynamics.data.fetch import download_file, sha256_of
+from rnn_dynamics.errors import DataError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One official dataset release: the archive's file name, address and checksum."""
+
+    name: str
+    filename: str
+    url: str
+    sha256: str | None
+    size: int | None
+
+
+RELEASES: dict[str, Release] = {
+    "imdb": Release(
+        "imdb",
+        "aclImdb_v1.tar.gz",
+        "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+        "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+        84125825,
+    ),
+    "yelp": Release(
+        "yelp",
+        "yelp_review_polarity_csv.tgz",
+        "https://s3.amazonaws.com/fast-ai-nlp/yelp_review_polarity_csv.tgz",
+        "528f22e286cad085948acbc3bea7e58188416546b0e364d0ae4ca0ce666abe35",
+        166373201,
+    ),
+    "sst": Release(
+        "sst",
+        "trainDevTestTrees_PTB.zip",
+        "https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip",
+        "5c613a4f673fc74097d523a2c83f38e0cc462984d847b82c7aaf36b01cbbbfcc",
+        789539,
+    ),
+}
+
+#: Known non-official copies (sha256 -> what the file is), so the warning can say more than
+#: "mismatch". These are the offline copies described in the shared data folder's README.
+KNOWN_COPIES: dict[str, str] = {
+    "058c901028912d9492575b0f4513c03b0fd7c619a941778acf4af25f50030116": (
+        "offline IMDB copy: all 50,000 labelled reviews identical, unlabelled part left out"
+    ),
+    "f3fcd81d63604d155df1c9dc02a8212110b723f7cbd813e483e0c550da5451ef": (
+        "offline SST copy: official trees/{train,dev,test}.txt repacked into a new zip"
+    ),
+    "be45ae1e8d8cf58e42ce9a2f9abbda8c53ff05bade4e7b05d1a1ee25761d434e": (
+        "SUBSTITUTE Yelp set: 46,466 real Yelp reviews in the official format, "
+        "not the official rows (about 33% negative)"
+    ),
+    "1152850a8717bf853c3b1558b8ba722753bace31e5a2c930babed7d190835ef8": (
+        "Yelp sample: first 200 train / 20 test rows of the official files, for loader tests only"
+    ),
+}
+
+_UNPACKED = {"imdb": "aclImdb"}
+
+
+@dataclass(frozen=True)
+class ArchiveInfo:
+    """A located local copy: ``official`` is False whenever it is not verifiably the release."""
+
+    path: Path
+    sha256: str | None
+    official: bool
+    note: str
+
+
+def get_release(dataset: str) -> Release:
+    try:
+        return RELEASES[dataset]
+    except KeyError:
+        raise DataError(
+            f"unknown dataset {dataset!r}; archives are known for {sorted(RELEASES)}"
+        ) from None
+
+
+_HASH_MEMO: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: Path, *, cache: bool = True) -> str:
+    """Streamed sha256 of a file, cached by size and mtime (in memory and a ``.sha256`` sidecar).
+
+    The sidecar saves re-hashing large archives on every workflow run; it is skipped
+    silently where the folder is read-only.
+    """
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    sidecar = path.with_name(path.name + ".sha256")
+    if cache:
+        if key in _HASH_MEMO:
+            return _HASH_MEMO[key]
+        cached = _read_sidecar(sidecar, stat.st_size, stat.st_mtime_ns)
+        if cached:
+            _HASH_MEMO[key] = cached
+            return cached
+    value = sha256_of(path)
+    if cache:
+        _HASH_MEMO[key] = value
+        try:
+            sidecar.write_text(f"{value} {stat.st_size} {stat.st_mtime_ns}\n")
+        except OSError:
+            log.debug("could not write checksum cache %s", sidecar)
+    return value
+
+
+def _read_sidecar(sidecar: Path, size: int, mtime_ns: int) -> str | None:
+    try:
+        value, cached_size, cached_mtime = sidecar.read_text().split()
+    except (OSError, ValueError):
+        return None
+    if cached_size == str(size) and cached_mtime == str(mtime_ns) and len(value) == 64:
+        return value
+    return None
+
+
+def candidate_paths(dataset: str, data_dir: Path) -> list[Path]:
+    """Where a local copy is looked for, in order (the archive first, then an unpacked folder)."""
+    release = get_release(dataset)
+    data_dir = Path(data_dir)
+    paths = [data_dir / release.filename, data_dir / dataset / release.filename]
+    if dataset in _UNPACKED:
+        folder = _UNPACKED[dataset]
+        paths += [data_dir / folder, data_dir / dataset / folder]
+    return paths
+
+
+def verify(dataset: str, path: Path) -> ArchiveInfo:
+    """Hash a local copy and compare it with the official checksum, warning on a mismatch."""
+    release = get_release(dataset)
+    path = Path(path)
+    if path.is_dir():
+        note = "unpacked folder: cannot be checked against the official archive checksum"
+        log.warning("%s: %s; results will be flagged official_checksum=False", path, note)
+        return ArchiveInfo(path, None, False, note)
+    digest = file_sha256(path)
+    if release.sha256 is None:
+        note = "no official checksum is recorded for this release; it cannot be verified"
+        log.warning("%s: %s; results will be flagged official_checksum=False", path, note)
+        return ArchiveInfo(path, digest, False, note)
+    if digest == release.sha256:
+        return ArchiveInfo(path, digest, True, f"official {release.filename}")
+    known = KNOWN_COPIES.get(digest, "unknown file")
+    log.warning(
+        "%s is NOT the official %s release (sha256 %s, official %s): %s. "
+        "Results computed from it will be flagged official_checksum=False.",
+        path, release.filename, digest, release.sha256, known,
+    )
+    return ArchiveInfo(path, digest, False, f"not the official release: {known}")
+
+
+def locate_archive(dataset: str, data_dir: Path, download: bool = True) -> ArchiveInfo:
+    """Find (or download) the release archive of ``dataset`` under ``data_dir`` and verify it."""
+    release = get_release(dataset)
+    candidates = candidate_paths(dataset, data_dir)
+    for path in candidates:
+        if path.exists():
+            log.info("using %s for %s", path, dataset)
+            return verify(dataset, path)
+    if not download:
+        raise DataError(_missing_message(release, candidates, "downloading is disabled"))
+    dest = Path(data_dir) / dataset / release.filename
+    try:
+        download_file(release.url, dest, release.sha256, release.size)
+    except DataError as exc:
+        raise DataError(_missing_message(release, candidates, str(exc))) from exc
+    return verify(dataset, dest)
+
+
+def _missing_message(release: Release, candidates: list[Path], reason: str) -> str:
+    where = "\n".join(f"  {p}" for p in candidates)
+    return (
+        f"{release.filename} ({release.name}) was not found and could not be obtained "
+        f"({reason}). Download it from {release.url} and put it at one of:\n{where}"
+    )
+
+
+def describe(info: ArchiveInfo) -> dict[str, object]:
+    """The archive facts that go into ``source.parquet``."""
+    return {
+        "archive": os.fspath(info.path),
+        "sha256": info.sha256 or "",
+        "official_checksum": info.official,
+        "note": info.note,
+    }

@@ -1,0 +1,105 @@
+"""Safe, streaming access to the files inside a release archive (tar, zip or unpacked folder).
+
+The readers never extract to disk: they stream members straight out of the archive. Even so,
+a member whose name is absolute or climbs out with ``..`` is refused, because such an archive
+is not a genuine release (and would be dangerous to anyone who extracts it by hand). Any
+low-level failure of a truncated or corrupt archive is turned into one :class:`DataError`
+that names the file.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Iterator
+
+from rnn_dynamics.errors import DataError
+
+#: What a damaged gzip/bz2/xz/zip stream raises somewhere inside the standard library.
+CORRUPT_ERRORS: tuple[type[BaseException], ...] = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    EOFError,
+    zlib.error,
+    OSError,  # gzip.BadGzipFile, lzma.LZMAError's sibling errors, truncated reads
+    ValueError,  # lzma / bz2 "invalid data stream" on some versions
+)
+
+
+def check_member_name(name: str, archive: Path) -> str:
+    """Return ``name`` in POSIX form, or refuse an absolute or ``..`` path (path traversal)."""
+    posix = name.replace("\\", "/")
+    parts = PurePosixPath(posix).parts
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in parts:
+        raise DataError(
+            f"{archive}: member {name!r} has an absolute path or '..'; this is not a genuine "
+            "release archive. Delete it and download the official file again."
+        )
+    return posix.removeprefix("./")
+
+
+def iter_members(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(name, content)`` of each regular file whose POSIX name passes ``select``.
+
+    Tar archives are read as a stream (any compression), so memory holds one member at a
+    time; zip archives and folders are read member by member. Names are relative to the
+    archive root (for a folder: relative to ``path``).
+    """
+    path = Path(path)
+    if path.is_dir():
+        yield from _iter_dir(path, select)
+        return
+    if not path.is_file():
+        raise DataError(f"{path}: file not found.")
+    try:
+        if zipfile.is_zipfile(path):
+            yield from _iter_zip(path, select)
+        else:
+            yield from _iter_tar(path, select)
+    except DataError:
+        raise
+    except CORRUPT_ERRORS as exc:
+        raise DataError(
+            f"{path}: the archive is truncated or corrupt ({type(exc).__name__}: {exc}). "
+            "Delete it and download it again."
+        ) from exc
+
+
+def _iter_tar(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
+    with tarfile.open(path, mode="r|*") as tar:
+        for member in tar:
+            name = check_member_name(member.name, path)
+            if member.isfile() and select(name):
+                handle = tar.extractfile(member)
+                assert handle is not None  # regular files always have a handle
+                yield name, handle.read()
+
+
+def _iter_zip(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = check_member_name(info.filename, path)
+            if not info.is_dir() and select(name):
+                yield name, archive.read(info)
+
+
+def _iter_dir(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        name = file.relative_to(path).as_posix()
+        if select(name):
+            yield name, file.read_bytes()
+
+
+def read_members(path: Path, names: Iterable[str]) -> dict[str, bytes]:
+    """Read the named members; a missing one means the archive has the wrong layout."""
+    wanted = list(names)
+    found = dict(iter_members(path, set(wanted).__contains__))
+    for name in wanted:
+        if name not in found:
+            raise DataError(
+                f"{path}: expected member {name!r} is missing; the file does not have the "
+                "layout of the official release. Check that it is the right archive."
+            )
+    return found

@@ -1,0 +1,157 @@
+"""Read the three official releases straight from their archives into ``text``/``label`` tables.
+
+Every reader returns ``{split: DataFrame}`` with columns ``text`` (str) and ``label``
+(int8: 0 = negative, 1 = positive), in an order fixed by the data itself, never by the order
+of members inside the archive.
+
+Encoding policy: the releases are UTF-8; any byte that is not valid UTF-8 is decoded as
+U+FFFD (``errors="replace"``) rather than failing, so one damaged review cannot stop a run.
+Empty texts are kept here; :mod:`rnn_dynamics.data.prepare` decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from rnn_dynamics.data.members import iter_members, read_members
+from rnn_dynamics.errors import DataError
+
+ENCODING = "utf-8"
+ERRORS = "replace"
+
+
+def _frame(rows: list[tuple[str, int]]) -> pd.DataFrame:
+    texts = [text for text, _ in rows]
+    labels = pd.array([label for _, label in rows], dtype="int8")
+    return pd.DataFrame({"text": pd.Series(texts, dtype=object), "label": labels})
+
+
+# --- IMDB ---------------------------------------------------------------------------------
+
+_IMDB_MEMBER = re.compile(r"^(?:.*/)?aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+_IMDB_IN_FOLDER = re.compile(r"^(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+
+
+def read_imdb(path: Path) -> dict[str, pd.DataFrame]:
+    """IMDB v1.0 labelled reviews (``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt``).
+
+    ``path`` is ``aclImdb_v1.tar.gz`` or an unpacked ``aclImdb`` folder (or its parent). The
+    unlabelled ``train/unsup`` part is ignored. Rows are sorted by label (neg first), then id.
+    """
+    path = Path(path)
+    pattern = _IMDB_MEMBER
+    if path.is_dir() and (path / "train").is_dir():
+        pattern = _IMDB_IN_FOLDER  # ``path`` is the aclImdb folder itself
+    found: dict[str, list[tuple[int, int, str]]] = {"train": [], "test": []}
+    for name, content in iter_members(path, lambda n: pattern.match(n) is not None):
+        split, polarity, doc_id, _rating = pattern.match(name).groups()  # type: ignore[union-attr]
+        label = int(polarity == "pos")
+        found[split].append((label, int(doc_id), content.decode(ENCODING, ERRORS)))
+    out = {}
+    for split, rows in found.items():
+        for label, polarity in ((0, "neg"), (1, "pos")):
+            if not any(row[0] == label for row in rows):
+                raise DataError(
+                    f"{path}: expected member aclImdb/{split}/{polarity}/<id>_<rating>.txt "
+                    "but found none; this is not the layout of aclImdb_v1.tar.gz."
+                )
+        rows.sort(key=lambda row: (row[0], row[1]))
+        out[split] = _frame([(text, label) for label, _, text in rows])
+    return out
+
+
+# --- Yelp review polarity -----------------------------------------------------------------
+
+YELP_DIR = "yelp_review_polarity_csv"
+_YELP_LABELS = {"1": 0, "2": 1}
+
+
+def read_yelp(path: Path) -> dict[str, pd.DataFrame]:
+    """Yelp Review Polarity (Zhang et al. 2015) from ``yelp_review_polarity_csv.tgz``.
+
+    Official CSV format: no header, every field double-quoted, ``"label","text"`` with
+    1 = negative and 2 = positive, inner quotes doubled, and a newline inside a review
+    written as the two characters ``\\n``, which become real newlines here. Rows keep the
+    file's order.
+    """
+    path = Path(path)
+    names = [f"{YELP_DIR}/{split}.csv" for split in ("train", "test")]
+    members = read_members(path, names)
+    return {
+        split: parse_yelp_csv(members[name], f"{path}:{name}")
+        for split, name in zip(("train", "test"), names)
+    }
+
+
+def parse_yelp_csv(content: bytes, where: str) -> pd.DataFrame:
+    """Parse one official Yelp polarity CSV; ``where`` names the file in error messages."""
+    text = content.decode(ENCODING, ERRORS)
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for record in reader:
+            if not record:
+                continue
+            if len(record) != 2 or record[0] not in _YELP_LABELS:
+                raise DataError(
+                    f"{where}, line {reader.line_num}: expected \"label\",\"text\" with label "
+                    f"1 or 2, got {record[:2]!r}; this is not the official CSV format."
+                )
+            rows.append((record[1].replace("\\n", "\n"), _YELP_LABELS[record[0]]))
+    except csv.Error as exc:
+        raise DataError(f"{where}, line {reader.line_num}: malformed CSV ({exc}).") from exc
+    return _frame(rows)
+
+
+# --- Stanford Sentiment Treebank ----------------------------------------------------------
+
+SST_SPLITS = {"train": "trees/train.txt", "dev": "trees/dev.txt", "test": "trees/test.txt"}
+_LEAF = re.compile(r"\(\d ([^()]+)\)")
+_ROOT = re.compile(r"^\((\d) ")
+PTB_ESCAPES = {
+    "-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}",
+    "\\/": "/", "\\*": "*",
+}
+_PTB_ESCAPE = re.compile("|".join(re.escape(k) for k in PTB_ESCAPES))
+
+
+def read_sst(path: Path) -> dict[str, pd.DataFrame]:
+    """Binary SST from ``trainDevTestTrees_PTB.zip`` (root label 0-1 -> 0, 3-4 -> 1, 2 dropped).
+
+    The text is the tree's leaves joined by spaces: already PTB-tokenised (``does n't``),
+    with bracket escapes such as ``-LRB-`` turned back into characters. Sentence order is kept.
+    """
+    path = Path(path)
+    members = read_members(path, SST_SPLITS.values())
+    return {
+        split: parse_sst_trees(members[name], f"{path}:{name}")
+        for split, name in SST_SPLITS.items()
+    }
+
+
+def parse_sst_trees(content: bytes, where: str) -> pd.DataFrame:
+    """One tree per line -> binary rows; neutral (2) sentences are dropped."""
+    rows = []
+    for number, line in enumerate(content.decode(ENCODING, ERRORS).splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        root = _ROOT.match(line)
+        if root is None or line.count("(") != line.count(")"):
+            raise DataError(f"{where}, line {number}: not a PTB sentiment tree: {line[:60]!r}")
+        fine = int(root.group(1))
+        if fine == 2:
+            continue
+        if fine > 4:
+            raise DataError(f"{where}, line {number}: sentiment label {fine} is not in 0-4.")
+        words = (_PTB_ESCAPE.sub(lambda m: PTB_ESCAPES[m.group(0)], w) for w in _LEAF.findall(line))
+        rows.append((" ".join(words), int(fine > 2)))
+    return _frame(rows)
+
+
+READERS = {"imdb": read_imdb, "yelp": read_yelp, "sst": read_sst}

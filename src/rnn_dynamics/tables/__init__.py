@@ -1,0 +1,1 @@
+"""Summary tables across the grid, with the papers' numbers beside ours."""

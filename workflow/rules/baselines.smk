@@ -1,0 +1,23 @@
+# Stage 2: bag-of-words logistic regression, the baseline and the valence lexicon.
+
+
+rule bow:
+    input:
+        unpack(prepared),
+    output:
+        metrics="results/baselines/{dataset}/bow_metrics.parquet",
+        coefficients="results/baselines/{dataset}/bow_coefficients.parquet",
+    params:
+        C_grid=config["bow"]["C_grid"],
+        seed=config["seed"],
+        code=source_hash("baselines"),
+    log:
+        "logs/bow/{dataset}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/bow.py"

@@ -1,0 +1,29 @@
+# Stage 3: train one recurrent classifier per grid cell (dataset x architecture).
+# Full training state is checkpointed every epoch under results/checkpoints/, outside the
+# declared outputs, so a killed job resumes instead of starting over.
+
+
+rule train:
+    input:
+        unpack(prepared),
+    output:
+        model="results/models/{dataset}/{arch}/model.pt",
+        history="results/models/{dataset}/{arch}/history.parquet",
+        metrics="results/models/{dataset}/{arch}/metrics.parquet",
+    params:
+        cell=train_params,
+        device=config["device"],
+        work_dir="results/checkpoints/{dataset}/{arch}",
+        code=source_hash("training", "models"),
+    log:
+        "logs/train/{dataset}/{arch}.log",
+    benchmark:
+        "benchmarks/train/{dataset}/{arch}.tsv"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=240,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/train.py"
