@@ -58,7 +58,9 @@ def archive_input(wildcards):
     """
     if wildcards.dataset == "synthetic":
         return []
-    from rnn_dynamics.data.archives import find_local_archive
+    from rnn_dynamics.data.archives import candidate_paths
 
-    found = find_local_archive(wildcards.dataset, Path(config["data_dir"]))
-    return [str(found)] if found is not None else []
+    for path in candidate_paths(wildcards.dataset, Path(config["data_dir"])):
+        if path.is_file():
+            return [str(path)]
+    return []
