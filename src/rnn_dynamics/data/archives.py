@@ -175,7 +175,11 @@ def verify(dataset: str, path: Path) -> ArchiveInfo:
     log.warning(
         "%s is NOT the official %s release (sha256 %s, official %s): %s. "
         "Results computed from it will be flagged official_checksum=False.",
-        path, release.filename, digest, release.sha256, known,
+        path,
+        release.filename,
+        digest,
+        release.sha256,
+        known,
     )
     return ArchiveInfo(path, digest, False, f"not the official release: {known}")
 

@@ -79,8 +79,9 @@ def _fetch(url: str, part: Path, size: int | None, timeout: float) -> None:
         total = start + int(length) if length and length.isdigit() else size
         with (
             open(part, "ab" if start else "wb") as out,
-            tqdm(total=total, initial=start, unit="B", unit_scale=True, desc=part.name,
-                 disable=None) as bar,
+            tqdm(
+                total=total, initial=start, unit="B", unit_scale=True, desc=part.name, disable=None
+            ) as bar,
         ):
             while chunk := response.read(CHUNK):
                 out.write(chunk)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
 
 from rnn_dynamics.errors import DataError
 

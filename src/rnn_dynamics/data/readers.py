@@ -99,7 +99,7 @@ def parse_yelp_csv(content: bytes, where: str) -> pd.DataFrame:
                 continue
             if len(record) != 2 or record[0] not in _YELP_LABELS:
                 raise DataError(
-                    f"{where}, line {reader.line_num}: expected \"label\",\"text\" with label "
+                    f'{where}, line {reader.line_num}: expected "label","text" with label '
                     f"1 or 2, got {record[:2]!r}; this is not the official CSV format."
                 )
             rows.append((record[1].replace("\\n", "\n"), _YELP_LABELS[record[0]]))
@@ -114,8 +114,14 @@ SST_SPLITS = {"train": "trees/train.txt", "dev": "trees/dev.txt", "test": "trees
 _LEAF = re.compile(r"\(\d ([^()]+)\)")
 _ROOT = re.compile(r"^\((\d) ")
 PTB_ESCAPES = {
-    "-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}",
-    "\\/": "/", "\\*": "*",
+    "-LRB-": "(",
+    "-RRB-": ")",
+    "-LSB-": "[",
+    "-RSB-": "]",
+    "-LCB-": "{",
+    "-RCB-": "}",
+    "\\/": "/",
+    "\\*": "*",
 }
 _PTB_ESCAPE = re.compile("|".join(re.escape(k) for k in PTB_ESCAPES))
 
