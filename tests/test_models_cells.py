@@ -7,8 +7,7 @@ import torch
 from torch import nn
 
 from rnn_dynamics.errors import CheckpointError
-from rnn_dynamics.models import (ARCHS, CELLS, build_model, functional_step, load_model,
-                                 save_model)
+from rnn_dynamics.models import ARCHS, CELLS, build_model, functional_step, load_model, save_model
 
 CASES = [(a, 1) for a in ARCHS] + [("lstm", 2), ("gru", 2), ("ugrnn", 2)]
 
@@ -148,7 +147,7 @@ def test_save_load_round_trip(tmp_path):
 def test_load_with_wrong_expectation_raises(tmp_path, expect):
     path = tmp_path / "m.pt"
     save_model(_model("lstm"), path, {"vocab_hash": "abc"})
-    with pytest.raises(CheckpointError, match=list(expect)[0]):
+    with pytest.raises(CheckpointError, match=next(iter(expect))):
         load_model(path, expect=expect)
 
 

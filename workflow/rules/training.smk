@@ -19,7 +19,7 @@ rule train:
         "logs/train/{dataset}/{arch}.log",
     benchmark:
         "benchmarks/train/{dataset}/{arch}.tsv"
-    threads: 2
+    threads: config["train_threads"]
     resources:
         mem_mb=6000,
         runtime=240,

@@ -5,10 +5,15 @@ batched LU (``torch.linalg.solve``, ``lu_factor``, ``inv``) of matrices larger t
 ('Parameter 6 was incorrect on entry to SLASWP') or returns garbage. NumPy's batched LAPACK
 (OpenBLAS) is correct and about as fast, so on CPU we route solves and inverses through NumPy;
 on CUDA torch's own kernels are used. ``torch.linalg.eig`` is correct on CPU and was the fastest
-option measured here (~20 ms per 256x256 matrix on 2 cores, vs ~32 ms for ``np.linalg.eig``).
+option measured here with ONE thread (~40 ms per 256x256 matrix; ``np.linalg.eig`` ~32-160 ms).
+With two threads on busy cores it was 5-40x slower (MKL threads contending), so :func:`eig` runs
+single-threaded: batches are many small matrices, where threads inside one matrix gain little.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -16,11 +21,26 @@ from torch import Tensor
 
 
 def batched_solve(a: Tensor, b: Tensor) -> Tensor:
-    """Solve ``a @ x = b`` for batches of square ``a`` [..., N, N] and vectors ``b`` [..., N]."""
+    """Solve ``a @ x = b`` for batches of square ``a`` [K, N, N] and vectors ``b`` [K, N].
+
+    Exactly singular matrices do not fail the batch: their rows come back as NaN, so callers
+    (the Newton solver) can reject that step and damp it instead.
+    """
     if a.device.type == "cpu":
-        x = np.linalg.solve(a.detach().numpy(), b.detach().numpy()[..., None])[..., 0]
+        an, bn = a.detach().numpy(), b.detach().numpy()[..., None]
+        try:
+            x = np.linalg.solve(an, bn)[..., 0]
+        except np.linalg.LinAlgError:
+            x = np.full(b.shape, np.nan, dtype=bn.dtype)
+            for i in range(len(an)):
+                try:
+                    x[i] = np.linalg.solve(an[i], bn[i])[:, 0]
+                except np.linalg.LinAlgError:
+                    pass
         return torch.from_numpy(x).to(dtype=b.dtype)
-    return torch.linalg.solve(a, b.unsqueeze(-1)).squeeze(-1)
+    x, info = torch.linalg.solve_ex(a, b.unsqueeze(-1))
+    x = x.squeeze(-1)
+    return torch.where((info == 0).unsqueeze(-1), x, torch.full_like(x, float("nan")))
 
 
 def batched_inv(a: Tensor) -> Tensor:
@@ -28,3 +48,28 @@ def batched_inv(a: Tensor) -> Tensor:
     if a.device.type == "cpu":
         return torch.from_numpy(np.linalg.inv(a.detach().numpy())).to(dtype=a.dtype)
     return torch.linalg.inv(a)
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block with one torch intra-op thread, then restore the previous setting."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def eig(a: Tensor) -> tuple[Tensor, Tensor]:
+    """``torch.linalg.eig`` of a batch [K, N, N] on CPU with one thread (see module docstring)."""
+    a = a.detach().cpu()
+    with single_thread():
+        return torch.linalg.eig(a)
+
+
+def eigvals(a: Tensor) -> Tensor:
+    """Eigenvalues only (cheaper: no eigenvectors), same threading policy as :func:`eig`."""
+    a = a.detach().cpu()
+    with single_thread():
+        return torch.linalg.eigvals(a)

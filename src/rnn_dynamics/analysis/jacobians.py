@@ -8,7 +8,7 @@ per architecture, so any step that works under ``torch.func`` (the model contrac
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor

@@ -6,6 +6,17 @@ from .sentiment import ARCHS, SentimentRNN, build_model, functional_step
 from .ugrnn import UGRNN
 
 __all__ = [
-    "ARCHS", "CELLS", "GRUCell", "LSTMCell", "SentimentRNN", "UGRNN", "UGRNNCell",
-    "VanillaCell", "build_model", "functional_step", "load_model", "model_meta", "save_model",
+    "ARCHS",
+    "CELLS",
+    "UGRNN",
+    "GRUCell",
+    "LSTMCell",
+    "SentimentRNN",
+    "UGRNNCell",
+    "VanillaCell",
+    "build_model",
+    "functional_step",
+    "load_model",
+    "model_meta",
+    "save_model",
 ]

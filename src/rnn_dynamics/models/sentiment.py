@@ -18,7 +18,7 @@ contributes ``h_k`` (``hidden_size``) for vanilla / GRU / UGRNN, and ``[h_k, c_k
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn

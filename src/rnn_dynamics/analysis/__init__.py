@@ -1,0 +1,38 @@
+"""Reverse-engineering analysis: visited states, fixed points, linearisations, line attractors.
+
+Functions take a pure step ``F(h, x)`` (plus readout vectors etc.) where possible, so they work
+on any model; :mod:`.stages` wraps them for the workflow (one Parquet table per rule).
+"""
+
+from .fixed_points import (
+                           explain_no_fixed_points,
+                           find_fixed_points,
+                           find_fixed_points_adam,
+                           has_fixed_points,
+                           points_from_table,
+                           polish_fixed_points,
+                           sample_starts,
+                           speed_q,
+)
+from .geometry import alignment, lle_coordinate, manifold_direction, overlap_with_null
+from .jacobians import jacobians, recurrent_jacobians
+from .linearised import (
+                           linearised_accuracy,
+                           linearised_trajectory,
+                           one_step_errors,
+                           run_linearised,
+                           unroll,
+)
+from .spectra import eigendecompose, time_constants, top_modes
+from .states import collect_states, pca_variance, pcs_for_variance, zero_input_speed
+from .word_effects import projected_effects, select_words, word_effects
+
+__all__ = [
+    "alignment", "collect_states", "eigendecompose", "explain_no_fixed_points",
+    "find_fixed_points", "find_fixed_points_adam", "has_fixed_points", "jacobians",
+    "linearised_accuracy", "linearised_trajectory", "lle_coordinate", "manifold_direction",
+    "one_step_errors", "overlap_with_null", "pca_variance", "pcs_for_variance",
+    "points_from_table", "polish_fixed_points", "projected_effects", "recurrent_jacobians",
+    "run_linearised", "sample_starts", "select_words", "speed_q", "time_constants", "top_modes",
+    "unroll", "word_effects", "zero_input_speed",
+]

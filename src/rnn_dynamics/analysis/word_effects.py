@@ -1,0 +1,56 @@
+"""How single words move the state, seen through the slow mode.
+
+Linearised at a fixed point, a word x kicks the state by ``J_inp x``; only the part along the
+slow right eigenvector survives many steps, and its size is ``l1 . J_inp x`` (l1 the left
+eigenvector with l1 . r1 = 1). The paper shows this projection is large and signed for
+sentiment words and ~0 for neutral ones, at every point along the line attractor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+
+def input_effects(j_inp: Tensor, embeddings: Tensor) -> Tensor:
+    """``J_inp x`` for every point and word: [K, N, E] x [W, E] -> [K, W, N] (K*W*N floats)."""
+    return torch.einsum("kne,we->kwn", torch.as_tensor(j_inp), torch.as_tensor(embeddings))
+
+
+def projected_effects(j_inp: Tensor, l1: Tensor, embeddings: Tensor) -> Tensor:
+    """``l1 . J_inp x`` [K, W] without forming the [K, W, N] effects (cheap for many words)."""
+    j, left, emb = (torch.as_tensor(a) for a in (j_inp, l1, embeddings))
+    left = left.real if left.is_complex() else left
+    return torch.einsum("kn,kne->ke", left.to(j.dtype), j) @ emb.to(j.dtype).T
+
+
+def word_effects(j_inp: Tensor, l1: Tensor, embeddings: Tensor) -> tuple[Tensor, Tensor]:
+    """``(J_inp x [K, W, N], l1^T J_inp x [K, W])`` for K points and W word embeddings [W, E].
+
+    ``l1`` [K, N] are the left eigenvectors of the slowest mode (real part used).
+    """
+    return input_effects(j_inp, embeddings), projected_effects(j_inp, l1, embeddings)
+
+
+def select_words(coef_table: pd.DataFrame, n: int = 100, *, frequent_quantile: float = 0.5,
+                 exclude_ids: tuple[int, ...] = (0, 1)) -> pd.DataFrame:
+    """The n most positive, n most negative and n most neutral words of a bag-of-words model.
+
+    ``coef_table`` has columns ``token, id, coef, count``. Neutral words are those with the
+    smallest |coef| among frequent words (``count`` at or above the ``frequent_quantile``
+    quantile), so that "neutral" means "seen often, carries no sentiment" rather than "rare".
+    Pad/unk ids are excluded. Returns the rows with an added ``group`` column
+    ('positive' | 'negative' | 'neutral'), the three groups disjoint.
+    """
+    table = coef_table[~coef_table["id"].isin(exclude_ids)]
+    pos = table.nlargest(n, "coef")
+    pos = pos[pos["coef"] > 0]
+    neg = table.nsmallest(n, "coef")
+    neg = neg[neg["coef"] < 0]
+    rest = table[~table["id"].isin(np.concatenate([pos["id"], neg["id"]]))]
+    frequent = rest[rest["count"] >= rest["count"].quantile(frequent_quantile)]
+    neu = frequent.loc[frequent["coef"].abs().nsmallest(n).index]
+    parts = [p.assign(group=g) for p, g in ((pos, "positive"), (neg, "negative"), (neu, "neutral"))]
+    return pd.concat(parts, ignore_index=True)

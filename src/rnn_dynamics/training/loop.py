@@ -1,0 +1,297 @@
+"""Train one (dataset, architecture) cell: a seeded hyper-parameter search with early stopping.
+
+Each trial trains with Adam (L2 ``weight_decay``), gradient-norm clipping and a
+binary cross-entropy loss on length-bucketed batches, evaluates on the validation split after
+every epoch, keeps its best epoch by validation accuracy and stops after ``patience`` epochs
+without improvement. The trial with the best validation accuracy wins (ties: the earlier
+trial), as in the paper's random search; only that model sees the test split.
+
+Resuming: after every epoch the whole run state goes atomically to ``work_dir/resume.pt``
+and every finished trial's best weights to ``work_dir/trial_<k>.pt``. Rerun with the same
+arguments after a kill, a run continues from its last finished epoch and ends (on CPU) with
+the same weights and accuracies as an uninterrupted one; a different config, seed or data
+starts over. Every trial and epoch draws its own seeds from ``(seed, trial, epoch)``, so
+nothing depends on how often the process was restarted.
+
+Divergence: a non-finite loss or gradient stops the trial; the history marks it
+``diverged`` and the trial is never chosen. If every trial diverges, :class:`NumericalError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from ..errors import ConfigError, DataError, NumericalError
+from ..models import ARCHS, SentimentRNN, build_model, load_model, save_model
+from ..runtime import resolve_device, seed_everything
+from .batching import EncodedSplit, length_buckets, padding_fraction
+from .config import ModelConfig, TrainConfig
+from .evaluation import evaluate
+from .resume import capture_rng, load_state, restore_rng, save_state
+from .search import sample_trials
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ("trial", "epoch", "lr", "weight_decay", "train_loss", "train_acc",
+                   "valid_loss", "valid_acc", "seconds", "tokens_per_s", "padding_fraction",
+                   "diverged")
+PROGRESS_INTERVAL_S = 10.0
+
+
+@dataclass
+class TrainResult:
+    """The chosen model (eval mode), per-(trial, epoch) history, one-row metrics, its trial."""
+
+    model: SentimentRNN
+    history: pd.DataFrame
+    metrics: pd.DataFrame
+    best_trial: dict[str, Any]
+
+
+def _trial_seed(seed: int, trial: int) -> int:
+    return int(np.random.SeedSequence([int(seed), trial]).generate_state(1)[0])
+
+
+def _state_dict_cpu(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def train_step(model: SentimentRNN, optim: torch.optim.Optimizer, ids: torch.Tensor,
+               lengths: torch.Tensor, labels: torch.Tensor, clip_norm: float
+               ) -> tuple[float, int] | None:
+    """One Adam step on a batch: ``(mean loss, correct predictions)``, or ``None`` without
+    updating when the loss or the gradient norm is not finite (divergence)."""
+    logits = model(ids, lengths)
+    loss = F.binary_cross_entropy_with_logits(logits, labels)
+    optim.zero_grad(set_to_none=True)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+    value = loss.item()
+    if not (np.isfinite(value) and torch.isfinite(norm).item()):
+        return None
+    optim.step()
+    return value, int(((logits.detach() > 0).float() == labels).sum().item())
+
+
+class _Run:
+    """One call of :func:`train_cell`: fixed inputs plus the history and finished trials."""
+
+    def __init__(self, splits: dict[str, EncodedSplit], arch: str, vocab_size: int,
+                 model_cfg: ModelConfig, train_cfg: TrainConfig, seed: int, device: torch.device,
+                 work_dir: Path, progress: bool, meta: dict, fingerprint: str,
+                 on_epoch_end: Callable[[int, int], None] | None) -> None:
+        self.splits, self.arch, self.vocab_size = splits, arch, vocab_size
+        self.model_cfg, self.cfg, self.seed, self.device = model_cfg, train_cfg, seed, device
+        self.work_dir, self.progress, self.meta = work_dir, progress, meta
+        self.fingerprint, self.on_epoch_end = fingerprint, on_epoch_end
+        self.trials = sample_trials(train_cfg, seed)
+        self.history: dict[str, list] = {c: [] for c in HISTORY_COLUMNS}
+        self.done: list[dict[str, Any]] = []
+        self.wall_before = 0.0
+        self.t0 = time.perf_counter()
+
+    # ---- persistence --------------------------------------------------------------------
+    def trial_path(self, k: int) -> Path:
+        return self.work_dir / f"trial_{k}.pt"
+
+    def _save(self, current: dict[str, Any] | None) -> None:
+        save_state(self.work_dir / "resume.pt", {
+            "fingerprint": self.fingerprint, "history": self.history, "trials_done": self.done,
+            "wall_seconds": self.wall_before + time.perf_counter() - self.t0, "current": current,
+        })
+
+    def restore(self) -> dict[str, Any] | None:
+        """Load a matching ``resume.pt``; returns the unfinished trial's state, if any."""
+        state = load_state(self.work_dir / "resume.pt", self.fingerprint)
+        if state is None:
+            return None
+        if any(not t["diverged"] and not self.trial_path(t["trial"]).exists()
+               for t in state["trials_done"]):
+            log.warning("finished trials' checkpoints are missing; starting from scratch")
+            return None
+        self.history, self.done = state["history"], state["trials_done"]
+        self.wall_before = float(state["wall_seconds"])
+        log.info("resuming after %d finished trial(s)", len(self.done))
+        return state["current"]
+
+    # ---- one trial ----------------------------------------------------------------------
+    def run_trial(self, k: int, current: dict[str, Any] | None) -> None:
+        hp = self.trials[k]
+        seed_everything(_trial_seed(self.seed, k))
+        m = self.model_cfg
+        model = build_model(self.arch, self.vocab_size, m.embed_dim, m.hidden_size, m.num_layers)
+        model.to(self.device)
+        optim = torch.optim.Adam(model.parameters(), lr=hp["lr"], weight_decay=hp["weight_decay"])
+        t = {"trial": k, "epoch": 0, "best_valid_acc": -1.0, "best_epoch": 0, "bad_epochs": 0,
+             "diverged": False, "best_state": None}
+        if current is not None:
+            model.load_state_dict(current["model"])
+            optim.load_state_dict(current["optim"])
+            restore_rng(current["rng"])
+            t = {key: current[key] for key in t}
+        while (t["epoch"] < self.cfg.epochs and t["bad_epochs"] < self.cfg.patience
+               and not t["diverged"]):
+            t["epoch"] += 1
+            row = self._epoch(model, optim, k, t["epoch"], hp)
+            t["diverged"] = row["diverged"]
+            if not t["diverged"] and row["valid_acc"] > t["best_valid_acc"]:
+                t.update(best_valid_acc=row["valid_acc"], best_epoch=t["epoch"], bad_epochs=0,
+                         best_state=_state_dict_cpu(model))
+            else:
+                t["bad_epochs"] += 1
+            for col in HISTORY_COLUMNS:
+                self.history[col].append(row[col])
+            self._save({**t, "model": _state_dict_cpu(model), "optim": optim.state_dict(),
+                        "rng": capture_rng()})
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(k, t["epoch"])
+        self._finish_trial(model, k, hp, t)
+
+    def _finish_trial(self, model: SentimentRNN, k: int, hp: dict, t: dict[str, Any]) -> None:
+        summary = {"trial": k, **hp, "best_epoch": t["best_epoch"],
+                   "valid_acc": t["best_valid_acc"], "diverged": t["diverged"]}
+        if t["diverged"]:
+            log.warning("trial %d (lr=%.3g, weight_decay=%.3g) diverged; it is not a candidate",
+                        k, hp["lr"], hp["weight_decay"])
+        else:
+            model.load_state_dict(t["best_state"])
+            save_model(model, self.trial_path(k), {**self.meta, "trial": k, **hp,
+                                                   "best_epoch": t["best_epoch"]})
+        self.done.append(summary)
+        self._save(None)
+
+    def _epoch(self, model: SentimentRNN, optim: torch.optim.Optimizer, k: int, epoch: int,
+               hp: dict) -> dict[str, Any]:
+        split, cfg = self.splits["train"], self.cfg
+        batches = length_buckets(split.lengths, batch_size=cfg.batch_size,
+                                 max_tokens=cfg.max_tokens_per_batch, seed=[self.seed, k, epoch])
+        model.train()
+        loss_sum, correct, docs, tokens, diverged = 0.0, 0, 0, 0, False
+        start = time.perf_counter()
+        bar = tqdm(batches, desc=f"{self.arch} trial {k} epoch {epoch}", unit="batch",
+                   mininterval=PROGRESS_INTERVAL_S, disable=not self.progress)
+        for idx in bar:
+            ids, lengths, labels = split.collate(idx, self.device)
+            step = train_step(model, optim, ids, lengths, labels, cfg.clip_norm)
+            if step is None:
+                loss_sum, diverged = float("nan"), True
+                break
+            loss_sum += step[0] * len(idx)
+            correct += step[1]
+            docs += len(idx)
+            tokens += int(split.lengths[idx].sum())
+        bar.close()
+        seconds = time.perf_counter() - start
+        row = {"trial": k, "epoch": epoch, "lr": hp["lr"], "weight_decay": hp["weight_decay"],
+               "train_loss": loss_sum / max(docs, 1), "train_acc": correct / max(docs, 1),
+               "valid_loss": float("nan"), "valid_acc": float("nan"), "seconds": seconds,
+               "tokens_per_s": tokens / seconds if seconds > 0 else 0.0,
+               "padding_fraction": padding_fraction(split.lengths, batches),
+               "diverged": diverged}
+        if not diverged:
+            vloss, vacc = evaluate(model, self.splits["valid"], cfg.eval_batch_size, self.device)
+            row.update(valid_loss=vloss, valid_acc=vacc, diverged=not np.isfinite(vloss))
+        log.info("%s trial %d epoch %d: train loss %.4f acc %.4f, valid loss %.4f acc %.4f, "
+                 "%.0f tokens/s%s", self.arch, k, epoch, row["train_loss"], row["train_acc"],
+                 row["valid_loss"], row["valid_acc"], row["tokens_per_s"],
+                 " (DIVERGED)" if row["diverged"] else "")
+        return row
+
+    # ---- choice of the model ------------------------------------------------------------
+    def choose(self) -> tuple[SentimentRNN, dict[str, Any]]:
+        candidates = [t for t in self.done if not t["diverged"]]
+        if not candidates:
+            raise NumericalError(
+                f"{self.arch}: all {len(self.done)} training trial(s) diverged (non-finite loss "
+                f"or gradient); lower training.lr or training.clip_norm. Tried: "
+                + ", ".join(f"lr={t['lr']:.3g} weight_decay={t['weight_decay']:.3g}"
+                            for t in self.done))
+        best = max(candidates, key=lambda t: (t["valid_acc"], -t["trial"]))
+        model, _ = load_model(self.trial_path(best["trial"]), map_location=self.device,
+                              expect={"arch": self.arch, "vocab_size": self.vocab_size})
+        return model, dict(best)
+
+
+def _fingerprint(arch: str, vocab_size: int, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 seed: int, meta: dict, splits: dict[str, EncodedSplit]) -> str:
+    spec = json.dumps({"arch": arch, "vocab_size": vocab_size, "model": model_cfg.to_dict(),
+                       "train": train_cfg.to_dict(), "seed": seed, "meta": meta,
+                       "data": {k: s.fingerprint() for k, s in splits.items()}},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(spec.encode()).hexdigest()
+
+
+def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, arch: str,
+               vocab_size: int, model_cfg: ModelConfig | Mapping[str, Any],
+               train_cfg: TrainConfig | Mapping[str, Any], seed: int,
+               device: str = "auto", work_dir: str | Path, progress: bool = True,
+               meta: dict | None = None,
+               on_epoch_end: Callable[[int, int], None] | None = None) -> TrainResult:
+    """Train ``arch`` on ``train``, choose on ``valid``, report ``test`` (see module docstring).
+
+    Frames have columns ``ids`` (token ids, 0 = pad), ``label`` (0/1) and ``length``.
+    ``meta`` goes into the trial checkpoints (e.g. a vocabulary hash) and the resume
+    fingerprint. ``on_epoch_end(trial, epoch)`` runs after each epoch's state is on disk.
+    In ``history``, ``seconds`` and ``tokens_per_s`` cover the training pass only (real
+    tokens, padding excluded); in ``metrics``, ``tokens_per_s`` averages over all epochs and
+    ``wall_seconds`` sums all (resumed) invocations. Timing columns are the only ones that
+    differ between a resumed and an uninterrupted run.
+    """
+    if arch not in ARCHS:
+        raise ConfigError(f"arch: '{arch}' is not one of {', '.join(ARCHS)}")
+    if isinstance(model_cfg, Mapping):
+        model_cfg = ModelConfig.from_dict(model_cfg)
+    if isinstance(train_cfg, Mapping):
+        train_cfg = TrainConfig.from_dict(train_cfg)
+    dev = resolve_device(device)
+    splits = {name: EncodedSplit.from_frame(df, name)
+              for name, df in (("train", train), ("valid", valid), ("test", test))}
+    for name, split in splits.items():
+        if split.tokens.max() >= vocab_size:
+            raise DataError(f"{name}: token id {int(split.tokens.max())} >= vocab_size "
+                            f"{vocab_size}; were the ids built with another vocabulary?")
+    meta = json.loads(json.dumps(meta or {}))
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fp = _fingerprint(arch, vocab_size, model_cfg, train_cfg, seed, meta, splits)
+    run = _Run(splits, arch, vocab_size, model_cfg, train_cfg, seed, dev, work_dir, progress,
+               meta, fp, on_epoch_end)
+    current = run.restore()
+    for k in range(len(run.done), len(run.trials)):
+        run.run_trial(k, current if current is not None and current["trial"] == k else None)
+        current = None
+    model, best = run.choose()
+
+    scores = {name: evaluate(model, split, train_cfg.eval_batch_size, dev)
+              for name, split in splits.items()}
+    history = pd.DataFrame(run.history, columns=list(HISTORY_COLUMNS))
+    history = history.astype({"trial": "int64", "epoch": "int64", "diverged": "bool"})
+    train_s = float(history["seconds"].sum())
+    tokens = float((history["seconds"] * history["tokens_per_s"]).sum())
+    metrics = pd.DataFrame([{
+        "arch": arch,
+        "train_acc": scores["train"][1], "valid_acc": scores["valid"][1],
+        "test_acc": scores["test"][1], "train_loss": scores["train"][0],
+        "valid_loss": scores["valid"][0], "test_loss": scores["test"][0],
+        "best_trial": best["trial"], "best_epoch": best["best_epoch"],
+        "n_params": sum(p.numel() for p in model.parameters()),
+        "wall_seconds": run.wall_before + time.perf_counter() - run.t0,
+        "tokens_per_s": tokens / train_s if train_s > 0 else 0.0,
+        "device": str(dev),
+    }])
+    log.info("%s: chose trial %d (epoch %d): valid acc %.4f, test acc %.4f", arch,
+             best["trial"], best["best_epoch"], scores["valid"][1], scores["test"][1])
+    return TrainResult(model=model.eval(), history=history, metrics=metrics, best_trial=best)
