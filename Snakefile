@@ -13,6 +13,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/training.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/context.smk"
 include: "workflow/rules/tables.smk"
 
 

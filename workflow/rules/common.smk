@@ -64,3 +64,36 @@ def archive_input(wildcards):
         if path.is_file():
             return [str(path)]
     return []
+
+
+def analysis_args(stage):
+    """Keyword arguments of one line-attractor stage, from the config's ``analysis`` section."""
+    analysis = config["analysis"]
+    fixed = analysis["fixed_points"]
+    device = {"device": config["device"]}
+    return {
+        "states": dict(n_docs=analysis["n_docs"], seed=config["seed"], **device),
+        "fixed_points": dict(n_starts=fixed["n_starts"], noise_std=fixed["noise"], seed=config["seed"],
+                             tol=fixed["tol"], max_iters=fixed["max_iter"], **device),
+        "exact_fixed_points": device,
+        "spectra": device,
+        "geometry": dict(seed=config["seed"]),
+        "word_effects": dict(n_words=analysis["n_words"], **device),
+        "linearised": dict(n_docs=analysis["linearised_docs"], seed=config["seed"], **device),
+    }[stage]
+
+
+def context_args(stage):
+    """Keyword arguments of one contextual-processing stage, from the config's ``context`` section."""
+    context = config["context"]
+    common = {"device": config["device"]}
+    probe = {"probe_cfg": {"seed": config["seed"], "n_states": context["n_states"]}}
+    return {
+        "modifiers": dict(top_k=context["top_k"], **probe, **common),
+        "subspace": dict(n_modifiers=context["n_modifiers"], **probe, **common),
+        "dynamics": dict(n_modifiers=context["n_modifiers"], max_gap=context["max_gap"], **probe, **common),
+        "position": dict(**probe, **common),
+        "augmented_bow": dict(C_grid=config["bow"]["C_grid"], seed=config["seed"], **common),
+        "perturbation": dict(n_modifiers=context["n_modifiers"], n_docs=context["n_docs"],
+                             seed=config["seed"], **probe, **common),
+    }[stage]

@@ -23,6 +23,61 @@ rule accuracy_table:
         "../scripts/accuracy_table.py"
 
 
+
+
+def cell_tables(stage_dir, names):
+    """For each table name, its Parquet path in every grid cell (same cell order for all)."""
+    return {
+        name: expand(f"results/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
+        for name in names
+    }
+
+
+rule line_attractor_table:
+    input:
+        **cell_tables(
+            "analysis",
+            ["pca", "fixed_points", "exact_fixed_points", "spectra", "geometry", "word_effects", "linearised"],
+        ),
+    output:
+        table="results/tables/line_attractor.parquet",
+        markdown="results/tables/line_attractor.md",
+    params:
+        code=source_hash("tables"),
+    log:
+        "logs/tables/line_attractor.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/line_attractor_table.py"
+
+
+rule context_table:
+    input:
+        **cell_tables("context", ["modifiers", "subspace", "dynamics", "position", "augmented_bow", "perturbation"]),
+    output:
+        table="results/tables/context.parquet",
+        markdown="results/tables/context.md",
+    params:
+        code=source_hash("tables", "context.stages"),
+    log:
+        "logs/tables/context.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/context_table.py"
+
+
 rule tables:
     input:
         rules.accuracy_table.output,
+        rules.line_attractor_table.output,
+        rules.context_table.output,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 
 def _cell(value, digits: int) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(_cell(v, digits) for v in value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return f"{value:.{digits}f}"
     return str(value)
 

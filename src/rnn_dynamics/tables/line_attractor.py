@@ -1,0 +1,92 @@
+"""One row per grid cell summarising the line-attractor analysis, beside the paper's claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.states import pcs_for_variance
+from ..io import atomic_path, read_parquet, write_parquet
+from .cells import cell_of
+from .markdown import to_markdown
+
+# What Maheswaranathan et al. (NeurIPS 2019) report, for the Markdown table's header.
+PAPER_CLAIMS = {
+    "pcs90_trained": "2-3",
+    "n_kept": "~500",
+    "m_variance_ratio": "high (1-D manifold)",
+    "readout_alignment": "aligned",
+    "median_r1_overlap": ">> null",
+    "tau_1": "100s-1000s",
+    "median_one_step_error": "~0.10",
+}
+
+TABLES = ("pca", "fixed_points", "exact_fixed_points", "spectra", "geometry", "word_effects",
+          "linearised")
+
+
+def _stability_counts(exact: pd.DataFrame) -> str:
+    if exact.empty:
+        return ""
+    counts = exact["stability"].value_counts()
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+def summarise_cell(tables: Mapping[str, pd.DataFrame]) -> dict:
+    """The summary row of one cell from its analysis tables (keys as in :data:`TABLES`)."""
+    pca, fixed, exact = tables["pca"], tables["fixed_points"], tables["exact_fixed_points"]
+    spectra, geometry = tables["spectra"], tables["geometry"]
+    words, linear = tables["word_effects"], tables["linearised"]
+    row: dict = {}
+    for model in ("trained", "untrained"):
+        ratio = pca.loc[pca["model"] == model, "explained_variance_ratio"].to_numpy()
+        row[f"pcs90_{model}"] = pcs_for_variance(ratio, 0.9) if ratio.size else np.nan
+    row["n_starts"] = len(fixed)
+    row["n_converged"] = int(fixed["converged"].sum()) if len(fixed) else 0
+    row["n_kept"] = int(fixed["kept"].sum()) if len(fixed) else 0
+    row["exact_fixed_points"] = _stability_counts(exact)
+    if len(geometry):
+        first = geometry.iloc[0]
+        row["m_variance_ratio"] = float(first["m_variance_ratio"])
+        row["readout_alignment"] = float(first["readout_alignment"])
+        row["median_r1_overlap"] = float(geometry["r1_overlap"].median())
+        row["null_p99"] = float(first["null_p99"])
+    if len(spectra):
+        tau = np.stack([np.asarray(t, dtype=float) for t in spectra["tau"]])
+        for k in range(min(3, tau.shape[1])):
+            row[f"tau_{k + 1}"] = float(np.median(tau[:, k]))
+    if len(words):
+        means = words.groupby("group")["projection"].mean()
+        for group in ("positive", "negative", "neutral"):
+            row[f"projection_{group}"] = float(means.get(group, np.nan))
+    if len(linear):
+        row["median_one_step_error"] = float(linear["one_step_error"].median())
+        row["accuracy_nonlinear"] = float(linear["accuracy_nonlinear"].iloc[0])
+        row["accuracy_linearised"] = float(linear["accuracy_linearised"].iloc[0])
+    return row
+
+
+def line_attractor_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
+    """Summary over cells; ``paths[name]`` lists that table's files in the same cell order."""
+    rows = []
+    for index, pca_path in enumerate(paths["pca"]):
+        dataset, arch = cell_of(pca_path)
+        tables = {name: read_parquet(paths[name][index]) for name in TABLES}
+        rows.append({"dataset": dataset, "arch": arch, **summarise_cell(tables)})
+    return pd.DataFrame(rows)
+
+
+def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, table_path,
+                               markdown_path) -> pd.DataFrame:
+    table = line_attractor_table(paths)
+    write_parquet(table, table_path)
+    claims = "; ".join(f"`{k}` {v}" for k, v in PAPER_CLAIMS.items())
+    note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
+            "kept fixed points of the k-th slowest time constant (tokens). `projection_*`: mean "
+            f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.\n\n")
+    with atomic_path(markdown_path) as tmp:
+        tmp.write_text(note + to_markdown(table, digits=3), encoding="utf-8")
+    return table

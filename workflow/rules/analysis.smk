@@ -1,0 +1,189 @@
+# Line-attractor analysis (NeurIPS 2019), one rule and one Parquet table per stage and grid cell.
+# q = 1/N ||h - F(h, 0)||^2 throughout (the paper's normalisation).
+
+ANALYSIS = "results/analysis/{dataset}/{arch}"
+MODEL = "results/models/{dataset}/{arch}/model.pt"
+ANALYSIS_CODE = source_hash("analysis", "models", "pipeline.analysis")
+
+
+rule dimensionality:
+    input:
+        model=MODEL,
+        test="results/data/{dataset}/test.parquet",
+    output:
+        table=f"{ANALYSIS}/pca.parquet",
+    params:
+        n_docs=config["analysis"]["n_docs"],
+        seed=config["seed"],
+        device=config["device"],
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/dimensionality.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/dimensionality.py"
+
+
+rule states:
+    input:
+        model=MODEL,
+        test="results/data/{dataset}/test.parquet",
+    output:
+        table=f"{ANALYSIS}/states.parquet",
+    params:
+        stage="states",
+        args=analysis_args("states"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/states.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule fixed_points:
+    input:
+        model=MODEL,
+        states=rules.states.output.table,
+    output:
+        table=f"{ANALYSIS}/fixed_points.parquet",
+    params:
+        stage="fixed_points",
+        args=analysis_args("fixed_points"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/fixed_points.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/fixed_points.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule exact_fixed_points:
+    input:
+        model=MODEL,
+        fixed_points=rules.fixed_points.output.table,
+    output:
+        table=f"{ANALYSIS}/exact_fixed_points.parquet",
+    params:
+        stage="exact_fixed_points",
+        args=analysis_args("exact_fixed_points"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/exact_fixed_points.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule spectra:
+    input:
+        model=MODEL,
+        fixed_points=rules.fixed_points.output.table,
+    output:
+        table=f"{ANALYSIS}/spectra.parquet",
+    params:
+        stage="spectra",
+        args=analysis_args("spectra"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/spectra.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule geometry:
+    input:
+        model=MODEL,
+        fixed_points=rules.fixed_points.output.table,
+        spectra=rules.spectra.output.table,
+    output:
+        table=f"{ANALYSIS}/geometry.parquet",
+    params:
+        stage="geometry",
+        args=analysis_args("geometry"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/geometry.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule word_effects:
+    input:
+        model=MODEL,
+        fixed_points=rules.fixed_points.output.table,
+        spectra=rules.spectra.output.table,
+        bow_coefficients="results/baselines/{dataset}/bow_coefficients.parquet",
+    output:
+        table=f"{ANALYSIS}/word_effects.parquet",
+    params:
+        stage="word_effects",
+        args=analysis_args("word_effects"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/word_effects.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"
+
+
+rule linearised:
+    input:
+        model=MODEL,
+        fixed_points=rules.fixed_points.output.table,
+        test="results/data/{dataset}/test.parquet",
+    output:
+        table=f"{ANALYSIS}/linearised.parquet",
+    params:
+        stage="linearised",
+        args=analysis_args("linearised"),
+        code=ANALYSIS_CODE,
+    log:
+        "logs/analysis/{dataset}/{arch}/linearised.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/analysis_stage.py"

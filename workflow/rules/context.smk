@@ -1,0 +1,155 @@
+# Contextual processing (ICML 2020): modifier words, modifier subspace and dynamics, start/end
+# effects, augmented bag-of-words and the subspace perturbation, per grid cell.
+
+CONTEXT = "results/context/{dataset}/{arch}"
+CONTEXT_CODE = source_hash("context", "models", "pipeline.context")
+DATA = "results/data/{dataset}"
+BOW_COEFFICIENTS = "results/baselines/{dataset}/bow_coefficients.parquet"
+
+
+rule modifiers:
+    input:
+        model=MODEL,
+        test=f"{DATA}/test.parquet",
+        bow_coefficients=BOW_COEFFICIENTS,
+    output:
+        table=f"{CONTEXT}/modifiers.parquet",
+    params:
+        stage="modifiers",
+        args=context_args("modifiers"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/modifiers.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
+
+
+rule subspace:
+    input:
+        model=MODEL,
+        test=f"{DATA}/test.parquet",
+        bow_coefficients=BOW_COEFFICIENTS,
+        modifiers=rules.modifiers.output.table,
+        fixed_points=rules.fixed_points.output.table,
+    output:
+        table=f"{CONTEXT}/subspace.parquet",
+    params:
+        stage="subspace",
+        args=context_args("subspace"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/subspace.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
+
+
+rule modifier_dynamics:
+    input:
+        model=MODEL,
+        test=f"{DATA}/test.parquet",
+        bow_coefficients=BOW_COEFFICIENTS,
+        modifiers=rules.modifiers.output.table,
+    output:
+        table=f"{CONTEXT}/dynamics.parquet",
+    params:
+        stage="dynamics",
+        args=context_args("dynamics"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/dynamics.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
+
+
+rule position:
+    input:
+        model=MODEL,
+        test=f"{DATA}/test.parquet",
+        bow_coefficients=BOW_COEFFICIENTS,
+        subspace=rules.subspace.output.table,
+    output:
+        table=f"{CONTEXT}/position.parquet",
+    params:
+        stage="position",
+        args=context_args("position"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/position.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
+
+
+rule augmented_bow:
+    input:
+        model=MODEL,
+        train=f"{DATA}/train.parquet",
+        valid=f"{DATA}/valid.parquet",
+        test=f"{DATA}/test.parquet",
+        vocab=f"{DATA}/vocab.parquet",
+        dynamics=rules.modifier_dynamics.output.table,
+        position=rules.position.output.table,
+    output:
+        table=f"{CONTEXT}/augmented_bow.parquet",
+    params:
+        stage="augmented_bow",
+        args=context_args("augmented_bow"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/augmented_bow.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
+
+
+rule perturbation:
+    input:
+        model=MODEL,
+        test=f"{DATA}/test.parquet",
+        bow_coefficients=BOW_COEFFICIENTS,
+        modifiers=rules.modifiers.output.table,
+        subspace=rules.subspace.output.table,
+    output:
+        table=f"{CONTEXT}/perturbation.parquet",
+    params:
+        stage="perturbation",
+        args=context_args("perturbation"),
+        code=CONTEXT_CODE,
+    log:
+        "logs/context/{dataset}/{arch}/perturbation.log",
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/context_stage.py"
