@@ -16,9 +16,11 @@ include: "workflow/rules/training.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/context.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
     input:
         rules.tables.input,
+        rules.figures.input,
     default_target: True

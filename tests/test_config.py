@@ -89,3 +89,14 @@ def test_missing_data_dir_is_refused_for_real_datasets(tmp_path):
         check_data_dir(config)
     check_data_dir(_resolve({"preset": "demo", "data_dir": str(tmp_path / "nowhere")}))
     check_data_dir(_resolve({"preset": "quick", "data_dir": str(tmp_path)}))
+
+
+def test_nested_overrides_given_as_strings_are_coerced():
+    """``snakemake --config`` hands nested values over as strings."""
+    config = _resolve({"model": {"hidden_size": "7"}, "per_arch": {"gru": {"training": {"lr": "0.005"}}},
+                       "data": {"max_length": "null"}, "download": "false", "data_dir": "2024"})
+    assert config["model"]["hidden_size"] == 7
+    assert config["per_arch"]["gru"]["training"]["lr"] == 0.005
+    assert config["data"]["max_length"] is None
+    assert config["download"] is False
+    assert config["data_dir"] == "2024"

@@ -81,9 +81,38 @@ def validate(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
         raise ConfigError(describe_error(error))
 
 
+STRING_KEYS = ("preset", "data_dir", "device")
+
+
+def coerce_scalars(value: Any) -> Any:
+    """Turn numeric, boolean and null strings into their values, recursively.
+
+    ``snakemake --config 'model={hidden_size: 64}'`` parses nested values as strings; without
+    this, every nested override would fail validation as the wrong type.
+    """
+    if isinstance(value, Mapping):
+        return {k: v if k in STRING_KEYS else coerce_scalars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [coerce_scalars(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() in ("null", "none", "~"):
+        return None
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    return value
+
+
 def resolve(user: Mapping[str, Any], presets_dir: str | Path, schema_path: str | Path) -> dict[str, Any]:
     """Apply defaults and the preset under the user's keys, then validate the result."""
     presets_dir = Path(presets_dir)
+    user = coerce_scalars(dict(user))
     preset = user.get("preset", "demo")
     if preset not in PRESETS:
         raise ConfigError(f"config key 'preset' = {preset!r} is not allowed; allowed: {', '.join(PRESETS)}")

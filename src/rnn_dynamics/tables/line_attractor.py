@@ -28,6 +28,11 @@ TABLES = ("pca", "fixed_points", "exact_fixed_points", "spectra", "geometry", "w
           "linearised")
 
 
+def _number(value) -> float:
+    """A float from a table cell that may hold None (a stage with too few points to measure)."""
+    return float(value) if value is not None else float("nan")
+
+
 def _stability_counts(exact: pd.DataFrame) -> str:
     if exact.empty:
         return ""
@@ -50,10 +55,10 @@ def summarise_cell(tables: Mapping[str, pd.DataFrame]) -> dict:
     row["exact_fixed_points"] = _stability_counts(exact)
     if len(geometry):
         first = geometry.iloc[0]
-        row["m_variance_ratio"] = float(first["m_variance_ratio"])
-        row["readout_alignment"] = float(first["readout_alignment"])
-        row["median_r1_overlap"] = float(geometry["r1_overlap"].median())
-        row["null_p99"] = float(first["null_p99"])
+        row["m_variance_ratio"] = _number(first["m_variance_ratio"])
+        row["readout_alignment"] = _number(first["readout_alignment"])
+        row["median_r1_overlap"] = float(pd.to_numeric(geometry["r1_overlap"]).median())
+        row["null_p99"] = _number(first["null_p99"])
     if len(spectra):
         tau = np.stack([np.asarray(t, dtype=float) for t in spectra["tau"]])
         for k in range(min(3, tau.shape[1])):

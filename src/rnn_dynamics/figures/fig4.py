@@ -1,0 +1,257 @@
+"""Figure 4: words push the state along the line attractor's slow mode.
+
+(a) the instantaneous effect J_inp x of positive, negative and neutral words at a central fixed
+point, projected on the slow mode r1 and the next principal axis of the effects, with the left
+eigenvector l1 (what the slow mode reads); (b) |r1 . m| along the manifold; (c) the input
+projection l1^T J_inp x by valence group, over all kept fixed points; (d) the distribution of
+|r1 . m| against random unit vectors (null, with its 99th percentile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .common import NO_FIXED_POINTS, PathLike, has_rows, kept_points, read_table, save_figure
+from .style import (
+    ACCENT,
+    FULL_WIDTH,
+    GROUP_COLOURS,
+    MUTED,
+    NEUTRAL,
+    THETA_CMAP,
+    cell_title,
+    empty_panel,
+    new_figure,
+    panel,
+)
+
+GROUPS = ("negative", "neutral", "positive")
+NO_WORDS = "No word effects: no kept fixed points\nor no words selected"
+
+
+@dataclass
+class WordCloud:
+    """Word effects J_inp x at one fixed point in a 2-D plane.
+
+    ``points``: ``token, group, x, y`` (x: along r1, y: the next principal axis of the
+    effects); ``l1``: the left eigenvector l1 in the same plane (unnormalised components);
+    ``theta``: where on the manifold the fixed point lies.
+    """
+
+    points: pd.DataFrame
+    l1: np.ndarray
+    theta: float
+    start_index: int
+
+
+def word_effect_cloud(model, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
+                      geometry: pd.DataFrame, word_effects: pd.DataFrame) -> WordCloud | None:
+    """J_inp x for the words of ``word_effects`` at the kept fixed point with theta nearest 0.
+
+    Needs the model (embeddings and the step map); None when there is no kept fixed point with
+    a spectrum or no word. One Jacobian evaluation: cheap.
+    """
+    import torch
+
+    from ..analysis.jacobians import jacobians
+
+    kept = kept_points(fixed_points)
+    if not (len(kept) and has_rows(spectra, "start_index", "r1", "l1")
+            and has_rows(word_effects, "id", "group")):
+        return None
+    spec = spectra.drop_duplicates("start_index").set_index("start_index")
+    kept = kept[kept["start_index"].isin(spec.index)]
+    if not len(kept):
+        return None
+    theta = pd.Series(np.nan, index=kept["start_index"])
+    if has_rows(geometry, "start_index", "theta"):
+        theta = (geometry.drop_duplicates("start_index").set_index("start_index")["theta"]
+                 .reindex(kept["start_index"]))
+    pos = int(np.nanargmin(np.abs(theta.to_numpy())) if theta.notna().any() else 0)
+    row = kept.iloc[pos]
+    start = int(row["start_index"])
+    words = word_effects.drop_duplicates("id")[["token", "id", "group"]].reset_index(drop=True)
+    h = torch.tensor(np.asarray(row["h"], dtype=np.float32))[None]
+    dev = next(model.parameters()).device if hasattr(model, "parameters") else h.device
+    _, j_inp = jacobians(model.step, h.to(dev), input_dim=model.input_dim)
+    with torch.no_grad():
+        emb = model.embedding(torch.tensor(words["id"].to_numpy(np.int64), device=dev))
+        effects = (emb @ j_inp[0].T).double().cpu().numpy()                     # [W, N]
+    r1 = np.asarray(spec.loc[start, "r1"], dtype=np.float64)
+    l1 = np.asarray(spec.loc[start, "l1"], dtype=np.float64)
+    e1 = r1 / max(np.linalg.norm(r1), 1e-300)
+    rest = effects - np.outer(effects @ e1, e1)
+    rest = rest - rest.mean(0)
+    if len(rest) > 1 and np.abs(rest).sum() > 0:
+        e2 = np.linalg.svd(rest, full_matrices=False)[2][0]
+    else:
+        e2 = np.zeros_like(e1)
+    points = words.assign(x=effects @ e1, y=effects @ e2)
+    return WordCloud(points=points, l1=np.array([l1 @ e1, l1 @ e2]),
+                     theta=float(theta.iloc[pos]), start_index=start)
+
+
+def _cloud_panel(ax: Axes, cloud: WordCloud | None) -> None:
+    title = "Word effects $J_{inp}x$ at a fixed point"
+    if cloud is None or not len(cloud.points):
+        empty_panel(ax, "No word-effect cloud:\nno kept fixed point, no words,\n"
+                        "or no model checkpoint given", letter="a", title=title)
+        return
+    panel(ax, "a", title)
+    p = cloud.points
+    ax.axhline(0, color=MUTED, lw=0.5, zorder=0)
+    ax.axvline(0, color=MUTED, lw=0.5, zorder=0)
+    for group in GROUPS:
+        g = p[p["group"] == group]
+        if len(g):
+            ax.scatter(g["x"], g["y"], s=12, color=GROUP_COLOURS[group], alpha=0.8, lw=0.3,
+                       edgecolors="white", label=f"{group} ({len(g)})")
+    d = np.asarray(cloud.l1, dtype=np.float64)
+    if np.linalg.norm(d) > 1e-12:
+        # Longest multiple of l1 (in data coordinates) that stays inside the cloud's extent.
+        ext = [(p[c].min(), p[c].max()) for c in ("x", "y")]
+        limits = [(hi if dk > 0 else lo) / dk for dk, (lo, hi) in zip(d, ext)
+                  if abs(dk) > 1e-12 * np.linalg.norm(d)]
+        t = 0.8 * min([v for v in limits if v > 0], default=0.0)
+        if t > 0:
+            tip = t * d
+            ax.annotate("", xy=tip, xytext=(0, 0), zorder=5,
+                        arrowprops={"arrowstyle": "-|>", "color": ACCENT, "lw": 1.3,
+                                        "shrinkA": 0, "shrinkB": 0})
+            ax.text(*(1.15 * tip), r"$\ell_1$", fontsize=8, color=ACCENT, ha="center",
+                    va="center", zorder=5)
+    where = rf"$\theta$ = {cloud.theta:+.2f}" if np.isfinite(cloud.theta) else ""
+    ax.text(0.98, 0.02, where, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5)
+    ax.set_xlabel(r"projection on slow mode $r_1$")
+    ax.set_ylabel("next PC of word effects")
+    ax.legend(loc="upper left", fontsize=6, handletextpad=0.1)
+
+
+def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
+    title = r"Slow mode along the manifold"
+    if not has_rows(geometry, "theta", "r1_overlap"):
+        empty_panel(ax, NO_FIXED_POINTS, letter="b", title=title)
+        return
+    panel(ax, "b", title)
+    ax.scatter(geometry["theta"], geometry["r1_overlap"], c=geometry["theta"], cmap=THETA_CMAP,
+               vmin=-1, vmax=1, s=14, lw=0.3, edgecolors=ACCENT, label="fixed points")
+    handles = [Line2D([], [], ls="", marker="o", ms=4, mfc="#f7f7f7", mec=ACCENT,
+                      label=r"$|r_1 \cdot m|$ at a fixed point")]
+    p99 = float(geometry["null_p99"].iloc[0]) if "null_p99" in geometry else np.nan
+    med = float(geometry["null_median"].iloc[0]) if "null_median" in geometry else np.nan
+    if np.isfinite(p99):
+        ax.axhline(p99, color=NEUTRAL, ls="--", lw=0.9)
+        handles.append(Line2D([], [], color=NEUTRAL, ls="--", label="random vector, 99th pct"))
+    if np.isfinite(med):
+        ax.axhline(med, color=NEUTRAL, ls=":", lw=0.9)
+        handles.append(Line2D([], [], color=NEUTRAL, ls=":", label="random vector, median"))
+    ax.set_ylim(0, 1.05)
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_xlabel(r"$\theta$ (position along the manifold, LLE)")
+    ax.set_ylabel(r"$|r_1 \cdot m|$")
+    ax.legend(handles=handles, loc="upper center", fontsize=6)
+
+
+def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
+    title = r"Input projection $\ell_1^\top J_{inp} x$"
+    if not has_rows(word_effects, "projection", "group"):
+        empty_panel(ax, NO_WORDS, letter="c", title=title)
+        return
+    panel(ax, "c", title)
+    values = word_effects["projection"].to_numpy(np.float64)
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        empty_panel(ax, "All projections are non-finite")
+        return
+    lo, hi = np.percentile(finite, [0.5, 99.5])
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    bins = np.linspace(lo, hi, 41)
+    for group in GROUPS:
+        g = word_effects.loc[word_effects["group"] == group, "projection"].to_numpy(np.float64)
+        g = np.clip(g[np.isfinite(g)], lo, hi)
+        if len(g):
+            ax.hist(g, bins=bins, density=True, histtype="stepfilled", alpha=0.35,
+                    color=GROUP_COLOURS[group])
+            ax.hist(g, bins=bins, density=True, histtype="step", lw=1.0,
+                    color=GROUP_COLOURS[group], label=f"{group} words")
+    ax.axvline(0, color=ACCENT, lw=0.6)
+    n_fp = word_effects["start_index"].nunique() if "start_index" in word_effects else 0
+    ax.text(0.98, 0.98, f"{word_effects['id'].nunique()} words\n{n_fp} fixed points",
+            transform=ax.transAxes, ha="right", va="top", fontsize=6.5)
+    ax.set_xlabel(r"$\ell_1^\top J_{inp}\, x$ (change along the slow mode per word)")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper left", fontsize=6)
+
+
+def null_overlaps(n: int, n_null: int = 10_000, seed: int = 0) -> np.ndarray:
+    """|u . m| for random unit u in R^n: any fixed unit m gives the same law (|u_1|)."""
+    z = np.random.default_rng(seed).standard_normal((n_null, n))
+    return np.abs(z[:, 0]) / np.linalg.norm(z, axis=1)
+
+
+def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
+    title = r"$|r_1 \cdot m|$ vs random vectors"
+    if not has_rows(geometry, "r1_overlap"):
+        empty_panel(ax, NO_FIXED_POINTS, letter="d", title=title)
+        return
+    panel(ax, "d", title)
+    bins = np.linspace(0, 1, 41)
+    n = len(geometry["m"].iloc[0]) if "m" in geometry and geometry["m"].iloc[0] is not None else 0
+    if n > 1:
+        null = null_overlaps(n)
+        ax.hist(null, bins=bins, density=True, color=MUTED, alpha=0.7,
+                label=f"random unit vectors (N = {n})")
+    ax.hist(geometry["r1_overlap"].dropna(), bins=bins, density=True, color=ACCENT, alpha=0.8,
+            histtype="stepfilled", label=f"{len(geometry)} fixed points")
+    if "null_p99" in geometry and np.isfinite(geometry["null_p99"].iloc[0]):
+        p99 = float(geometry["null_p99"].iloc[0])
+        ax.axvline(p99, color="#e08e0b", ls="--", lw=1.0, label=f"null 99th pct ({p99:.2f})")
+        above = float((geometry["r1_overlap"] > p99).mean())
+        ax.text(0.98, 0.6, f"{100 * above:.0f}% above", transform=ax.transAxes, ha="right",
+                fontsize=6.5, color="#e08e0b")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(r"$|r_1 \cdot m|$ (overlap with the manifold direction)")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper right", fontsize=6)
+
+
+def fig4(word_effects: pd.DataFrame, geometry: pd.DataFrame, *,
+         cloud: WordCloud | None = None, title: str = "Fig. 4") -> Figure:
+    """Word effects, the slow mode and the manifold direction.
+
+    Args:
+        word_effects: the word-effects table (``start_index, id, group, projection``).
+        geometry: the geometry table (``theta, r1_overlap, null_median, null_p99, m``).
+        cloud: from :func:`word_effect_cloud` (needs the model); panel (a) says so when None.
+    """
+    fig = new_figure(FULL_WIDTH, 4.9)
+    axes = fig.subplots(2, 2)
+    _cloud_panel(axes[0, 0], cloud)
+    _overlap_panel(axes[0, 1], geometry)
+    _projection_panel(axes[1, 0], word_effects)
+    _null_panel(axes[1, 1], geometry)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_fig4(word_effects: PathLike, geometry: PathLike, spectra: PathLike,
+              fixed_points: PathLike, model: PathLike | None, pdf: PathLike, png: PathLike, *,
+              dataset: str | None = None, arch: str | None = None) -> Figure:
+    """Read the tables; the checkpoint (optional) gives the word-effect cloud of panel (a)."""
+    words, geom = read_table(word_effects), read_table(geometry)
+    cloud = None
+    if model is not None:
+        from ..models import load_model
+        net, _ = load_model(model)
+        cloud = word_effect_cloud(net, read_table(fixed_points), read_table(spectra), geom, words)
+    fig = fig4(words, geom, cloud=cloud,
+               title=cell_title("Fig. 4: word inputs and the slow mode", dataset, arch))
+    save_figure(fig, pdf, png)
+    return fig

@@ -1,0 +1,214 @@
+"""Every figure from real tables of the synthetic GRU: files written, not blank, labelled; and
+every figure from empty tables (no fixed points) says so in words instead of failing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from matplotlib.text import Text
+
+from rnn_dynamics import figures
+from rnn_dynamics.figures.common import NO_FIXED_POINTS, save_figure
+from rnn_dynamics.figures.fig6 import SUMMARY_COLUMNS
+from rnn_dynamics.io import read_parquet
+
+from .test_figures_tables import CONTEXT_NAMES, figure_tables
+
+ANALYSIS = ("pca", "fixed_points", "spectra", "geometry", "linearised")
+
+
+@pytest.fixture(scope="module")
+def paths():
+    return figure_tables()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def texts(fig: Figure) -> str:
+    """Every string drawn in the figure (titles, labels, legends, annotations), joined, with
+    whitespace normalised (placeholder messages are wrapped to the panel width)."""
+    return flat(" | ".join(t.get_text() for t in fig.findobj(Text) if t.get_text()))
+
+
+def title(ax) -> str:
+    """Panel titles are left-aligned (the theme's ``axes.titlelocation``)."""
+    return ax.get_title(loc="left") or ax.get_title()
+
+
+def axis_labels(fig: Figure) -> list[tuple[str, str, str]]:
+    return [(title(ax), ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes]
+
+
+def assert_written(pdf, png) -> None:
+    assert pdf.stat().st_size > 1000 and png.stat().st_size > 1000
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    pixels = imread(png)
+    assert pixels.ndim == 3 and pixels.shape[0] > 200 and pixels.shape[1] > 400
+    assert float(pixels[..., :3].var()) > 0                    # not a blank canvas
+    assert not list(pdf.parent.glob(".*.tmp"))                 # atomic: no temp files left
+
+
+def title_of(fig: Figure, letter: str) -> str:
+    return next(title(ax) for ax in fig.axes if title(ax).startswith(f"({letter})"))
+
+
+# --------------------------------------------------------------------------- real tables
+
+def test_fig2(paths, tmp_path):
+    pdf, png = tmp_path / "fig2.pdf", tmp_path / "fig2.png"
+    fig = figures.plot_fig2(paths["pca"], paths["states"], paths["fixed_points"],
+                            paths["geometry"], paths["model"], pdf, png,
+                            dataset="synthetic", arch="gru")
+    assert_written(pdf, png)
+    assert "Synthetic, GRU" in fig._suptitle.get_text()
+    labels = axis_labels(fig)
+    assert labels[0][1] == "number of principal components"
+    assert "variance explained (%)" in labels[0][2]
+    assert labels[1][1].startswith("PC1") and labels[1][2].startswith("PC2")
+    all_text = texts(fig)
+    for needle in ("trained", "untrained", "PCs for 90%", "initial state", "readout",
+                   "fixed points", "LLE coordinate", "negative documents"):
+        assert needle in all_text, needle
+    assert flat(NO_FIXED_POINTS) not in all_text
+
+
+def test_fig3(paths, tmp_path):
+    pdf, png = tmp_path / "fig3.pdf", tmp_path / "fig3.png"
+    fig = figures.plot_fig3(paths["spectra"], paths["geometry"], pdf, png,
+                            dataset="synthetic", arch="gru")
+    assert_written(pdf, png)
+    a, b = fig.axes[0], fig.axes[1]
+    assert a.get_xlabel() == r"Re $\lambda$" and a.get_ylabel() == r"Im $\lambda$"
+    assert b.get_yscale() == "log" and "(tokens)" in b.get_ylabel()
+    assert "theta" in b.get_xlabel()
+    legend = [t.get_text() for t in a.get_legend().get_texts()]
+    assert 1 <= len(legend) <= 3 and all("theta" in t for t in legend)
+    assert [t.get_text() for t in b.get_legend().get_texts()] == [r"$\tau_1$", r"$\tau_2$",
+                                                                   r"$\tau_3$"]
+
+
+def test_fig4(paths, tmp_path):
+    pdf, png = tmp_path / "fig4.pdf", tmp_path / "fig4.png"
+    fig = figures.plot_fig4(paths["word_effects"], paths["geometry"], paths["spectra"],
+                            paths["fixed_points"], paths["model"], pdf, png,
+                            dataset="synthetic", arch="gru")
+    assert_written(pdf, png)
+    all_text = texts(fig)
+    for needle in ("positive", "negative", "neutral", r"$\ell_1$", "null 99th pct",
+                   "random unit vectors"):
+        assert needle in all_text, needle
+    assert "r_1" in title_of(fig, "d")
+    assert any("r_1" in x for _, x, _ in axis_labels(fig))
+
+
+def test_fig4_without_model_draws_the_other_panels(paths):
+    fig = figures.fig4(read_parquet(paths["word_effects"]), read_parquet(paths["geometry"]))
+    assert "no model checkpoint given" in texts(fig)
+    assert "density" in [ax.get_ylabel() for ax in fig.axes]
+
+
+def test_fig5(paths, tmp_path):
+    pdf, png = tmp_path / "fig5.pdf", tmp_path / "fig5.png"
+    fig = figures.plot_fig5(paths["linearised"], paths["states"], pdf, png,
+                            dataset="synthetic", arch="gru")
+    assert_written(pdf, png)
+    a, _, c = fig.axes[:3]
+    assert "tokens" in a.get_xlabel() and "readout" in a.get_ylabel()
+    assert c.get_xscale() == "log"
+    legend = " ".join(t.get_text() for t in c.get_legend().get_texts())
+    lin = read_parquet(paths["linearised"])
+    assert "median" in legend
+    assert f"{100 * lin['accuracy_nonlinear'].iloc[0]:.1f}%" in legend
+    assert f"{100 * lin['accuracy_linearised'].iloc[0]:.1f}%" in legend
+
+
+def test_fig6_summarises_cells_and_marks_those_without_fixed_points(paths, tmp_path):
+    full = [paths[n] for n in ANALYSIS]
+    empty = [paths["pca"]] + [paths[f"empty_{n}"] for n in ANALYSIS[1:]]
+    cells = [("synthetic", "gru", full), ("synthetic", "lstm", empty),
+             ("imdb", "vanilla", full)]
+    pdf, png, summary = tmp_path / "f6.pdf", tmp_path / "f6.png", tmp_path / "s.parquet"
+    fig = figures.plot_fig6(*[[c[2][i] for c in cells] for i in range(len(ANALYSIS))],
+                            pdf, png, datasets=[c[0] for c in cells],
+                            archs=[c[1] for c in cells], summary=summary)
+    assert_written(pdf, png)
+    table = read_parquet(summary)
+    assert list(table.columns) == SUMMARY_COLUMNS and len(table) == 3
+    assert table.loc[1, "n_fixed_points"] == 0 and np.isnan(table.loc[1, "tau1_median"])
+    assert table.loc[0, "n_fixed_points"] > 0 and table.loc[0, "pcs90_trained"] >= 1
+    all_text = texts(fig)
+    for needle in ("LSTM", "GRU", "Vanilla", "Synthetic", "IMDB", "no fixed points",
+                   "trained", "untrained"):
+        assert needle in all_text, needle
+    assert [title(ax)[:3] for ax in fig.axes if title(ax)] == [f"({c})" for c in "abcdef"]
+
+
+def test_fig6_checks_the_lists_line_up(paths, tmp_path):
+    with pytest.raises(ValueError, match="one per cell"):
+        figures.plot_fig6([paths["pca"]], [], [], [], [], tmp_path / "a.pdf",
+                          tmp_path / "a.png", datasets=["synthetic"], archs=["gru"])
+
+
+def test_context_figure(paths, tmp_path):
+    pdf, png = tmp_path / "ctx.pdf", tmp_path / "ctx.png"
+    fig = figures.plot_context(*[paths[n] for n in ("modifiers", "dynamics", "subspace",
+                                                    "position", "augmented", "perturbation")],
+                               pdf, png, dataset="synthetic", arch="gru")
+    assert_written(pdf, png)
+    all_text = texts(fig)
+    mods = read_parquet(paths["modifiers"])
+    top = mods.sort_values("score", ascending=False)["token"].iloc[0]
+    for needle in (top, "negator", "intensifier", "RNN", "BoW", "modifier subspace",
+                   "random subspace", "from $h_0$ (start)", "dim ="):
+        assert needle in all_text, needle
+    assert any("tokens" in x for _, x, _ in axis_labels(fig))
+
+
+# --------------------------------------------------------------------------- empty tables
+
+def test_every_figure_survives_empty_tables(paths, tmp_path):
+    """No fixed point kept: the downstream tables the stages write are empty."""
+    e = {n: paths[f"empty_{n}"] for n in ("fixed_points", "spectra", "geometry",
+                                         "word_effects", "linearised", *CONTEXT_NAMES)}
+    pdf, png = tmp_path / "e2.pdf", tmp_path / "e2.png"
+    fig2 = figures.plot_fig2(paths["pca"], paths["states"], e["fixed_points"], e["geometry"],
+                             paths["model"], pdf, png)
+    assert_written(pdf, png)                        # (a), (b) still drawn
+    assert flat(NO_FIXED_POINTS) in texts(fig2)
+    fig3 = figures.fig3(read_parquet(e["spectra"]), read_parquet(e["geometry"]))
+    assert texts(fig3).count(flat(NO_FIXED_POINTS)) == 2
+    fig4 = figures.plot_fig4(e["word_effects"], e["geometry"], e["spectra"], e["fixed_points"],
+                             paths["model"], tmp_path / "e4.pdf", tmp_path / "e4.png")
+    assert "No word-effect cloud" in texts(fig4) and flat(NO_FIXED_POINTS) in texts(fig4)
+    fig5 = figures.fig5(read_parquet(e["linearised"]), states=read_parquet(paths["states"]))
+    assert texts(fig5).count("No linearisation") == 3
+    ctx = figures.context_figure(*[read_parquet(e[n]) for n in
+                                   ("modifiers", "dynamics", "subspace", "position",
+                                    "augmented", "perturbation")])
+    for needle in ("No modifier table rows", "No modifier dynamics", "No modifier subspace",
+                   "No position table rows", "No augmented-BoW table rows",
+                   "No perturbation table rows"):
+        assert needle in texts(ctx), needle
+
+
+def test_figures_accept_tables_without_columns():
+    """pd.DataFrame() (a missing optional input) everywhere: placeholders, no exception."""
+    none = pd.DataFrame()
+    for fig in (figures.fig2(none, none, none, none), figures.fig3(none, none),
+                figures.fig4(none, none), figures.fig5(none),
+                figures.fig6(pd.DataFrame(columns=SUMMARY_COLUMNS)),
+                figures.context_figure(none, none, none, none, none, none)):
+        assert isinstance(fig, Figure)
+        fig.canvas.draw()                           # rendering must not fail either
+        assert "No" in texts(fig)
+
+
+def test_save_figure_writes_both_formats_atomically(tmp_path):
+    fig = figures.fig3(pd.DataFrame(), pd.DataFrame())
+    save_figure(fig, tmp_path / "sub" / "x.pdf", tmp_path / "sub" / "x.png")
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x.pdf", "x.png"]

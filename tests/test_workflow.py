@@ -1,0 +1,138 @@
+"""The Snakemake workflow as a user runs it: dry runs of every preset, clear config errors,
+one real end-to-end run of a reduced demo grid, and rerun semantics after it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+TINY_DEMO = {
+    "preset": "demo",
+    "archs": ["gru", "vanilla"],
+    "train_threads": 1,
+    "synthetic": {"n_train": 1500, "n_valid": 200, "n_test": 200},
+    "model": {"embed_dim": 8, "hidden_size": 8},
+    "training": {"epochs": 2},
+    "bow": {"C_grid": [0.1, 1.0]},
+    "analysis": {"n_docs": 40, "n_words": 5, "linearised_docs": 20,
+                 "fixed_points": {"n_starts": 16, "max_iter": 30}},
+    "context": {"top_k": 30, "n_modifiers": 3, "n_states": 8, "max_gap": 3, "n_docs": 50},
+}
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the repository's workflow in ``workdir`` (its own config.yaml and results/)."""
+    cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule -> job count of a dry run (empty when there is nothing to do)."""
+    proc = snakemake(workdir, "-n", "--quiet", "rules", *args)
+    text = proc.stdout + proc.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", text, flags=re.M))
+    return {rule: int(n) for rule, n in counts.items() if rule != "total"}
+
+
+def _project(tmp_path: Path, config: dict) -> Path:
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    return tmp_path
+
+
+@pytest.mark.parametrize("preset", ["demo", "quick", "paper"])
+def test_dry_run_of_every_preset_plans_the_whole_grid(tmp_path, preset):
+    data_dir = tmp_path / "archives"
+    data_dir.mkdir()
+    workdir = _project(tmp_path, {"preset": preset, "data_dir": str(data_dir)})
+    start = time.perf_counter()
+    jobs = planned_jobs(workdir)
+    elapsed = time.perf_counter() - start
+    n_datasets = 1 if preset == "demo" else 3
+    assert jobs["train"] == 4 * n_datasets
+    assert jobs["fixed_points"] == 4 * n_datasets
+    assert jobs["perturbation"] == 4 * n_datasets
+    assert jobs["prepare_data"] == jobs["bow"] == n_datasets
+    assert jobs["accuracy_table"] == jobs["line_attractor_table"] == jobs["context_table"] == 1
+    print(f"dry run of {preset}: {elapsed:.1f} s")
+
+
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("archs=[lstm,transformer]", "config key 'archs[1]' = 'transformer' is not allowed"),
+        ("preset=papr", "config key 'preset' = 'papr' is not allowed; allowed: demo, quick, paper"),
+        ("model={hidden_size: -1}", "config key 'model.hidden_size' = -1 is out of range"),
+    ],
+)
+def test_bad_config_stops_before_any_job_with_one_clear_line(tmp_path, override, fragment):
+    workdir = _project(tmp_path, {"preset": "demo"})
+    proc = snakemake(workdir, "-n", "--config", override, check=False)
+    assert proc.returncode != 0
+    assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (workdir / "results").exists()
+
+
+def test_missing_data_dir_is_refused(tmp_path):
+    workdir = _project(tmp_path, {"preset": "quick", "data_dir": str(tmp_path / "missing")})
+    proc = snakemake(workdir, "-n", check=False)
+    assert proc.returncode != 0
+    assert "config key 'data_dir'" in proc.stderr and "does not exist" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    """One real run of a reduced demo grid (2 architectures, tiny sizes) through every stage."""
+    workdir = _project(tmp_path_factory.mktemp("demo"), TINY_DEMO)
+    snakemake(workdir, "tables")
+    return workdir
+
+
+@pytest.mark.slow
+def test_demo_grid_runs_end_to_end(demo_run):
+    import pandas as pd
+
+    accuracy = pd.read_parquet(demo_run / "results/tables/accuracy.parquet")
+    assert set(accuracy["model"]) == {"bow", "gru", "vanilla"}
+    assert accuracy["test_acc"].between(0, 100).all()
+    line = pd.read_parquet(demo_run / "results/tables/line_attractor.parquet")
+    assert set(line["arch"]) == {"gru", "vanilla"}
+    context = pd.read_parquet(demo_run / "results/tables/context.parquet")
+    assert len(context) == 2
+    for cell in ("gru", "vanilla"):
+        assert (demo_run / f"results/models/synthetic/{cell}/model.pt").stat().st_size > 0
+        assert (demo_run / f"logs/train/synthetic/{cell}.log").exists()
+        assert (demo_run / f"benchmarks/train/synthetic/{cell}.tsv").exists()
+
+
+@pytest.mark.slow
+def test_second_run_does_nothing(demo_run):
+    assert planned_jobs(demo_run, "tables") == {}
+
+
+@pytest.mark.slow
+def test_changing_one_architecture_reruns_only_its_cell(demo_run):
+    jobs = planned_jobs(demo_run, "tables", "--config", "per_arch={gru: {training: {lr: 0.005}}}")
+    assert jobs["train"] == 1
+    assert "prepare_data" not in jobs and "bow" not in jobs
+    assert jobs["fixed_points"] == 1 and jobs["modifiers"] == 1
+    proc = snakemake(demo_run, "-n", "tables", "--config", "per_arch={gru: {training: {lr: 0.005}}}")
+    assert "results/models/synthetic/gru/model.pt" in proc.stdout
+    assert "results/models/synthetic/vanilla/model.pt" not in proc.stdout.split("rule train")[-1] or \
+        proc.stdout.count("rule train:") == 1

@@ -1,0 +1,168 @@
+# Figures: one rule and one target per figure and grid cell (PDF + PNG), plus the summary (Fig. 6).
+# Rebuild one alone with e.g. `snakemake --cores all results/figures/synthetic/gru/fig3.pdf`.
+
+FIGURES = "results/figures/{dataset}/{arch}"
+FIGURES_CODE = source_hash("figures")
+
+
+def figure_outputs(name, category):
+    """PDF and PNG of one per-cell figure; the PNG goes into the HTML report with its caption."""
+    return {
+        "pdf": f"{FIGURES}/{name}.pdf",
+        "png": report(
+            f"{FIGURES}/{name}.png",
+            caption=f"../report/{name}.rst",
+            category=category,
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "arch": "{arch}", "figure": name},
+        ),
+    }
+
+
+rule fig2:
+    input:
+        pca=f"{ANALYSIS}/pca.parquet",
+        states=f"{ANALYSIS}/states.parquet",
+        fixed_points=f"{ANALYSIS}/fixed_points.parquet",
+        geometry=f"{ANALYSIS}/geometry.parquet",
+        model=MODEL,
+    output:
+        **figure_outputs("fig2", "Line attractor (NeurIPS 2019)"),
+    params:
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/{dataset}/{arch}/fig2.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure.py"
+
+
+rule fig3:
+    input:
+        spectra=f"{ANALYSIS}/spectra.parquet",
+        geometry=f"{ANALYSIS}/geometry.parquet",
+    output:
+        **figure_outputs("fig3", "Line attractor (NeurIPS 2019)"),
+    params:
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/{dataset}/{arch}/fig3.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure.py"
+
+
+rule fig4:
+    input:
+        word_effects=f"{ANALYSIS}/word_effects.parquet",
+        geometry=f"{ANALYSIS}/geometry.parquet",
+        spectra=f"{ANALYSIS}/spectra.parquet",
+        fixed_points=f"{ANALYSIS}/fixed_points.parquet",
+        model=MODEL,
+    output:
+        **figure_outputs("fig4", "Line attractor (NeurIPS 2019)"),
+    params:
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/{dataset}/{arch}/fig4.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure.py"
+
+
+rule fig5:
+    input:
+        linearised=f"{ANALYSIS}/linearised.parquet",
+        states=f"{ANALYSIS}/states.parquet",
+    output:
+        **figure_outputs("fig5", "Line attractor (NeurIPS 2019)"),
+    params:
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/{dataset}/{arch}/fig5.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure.py"
+
+
+rule context_figure:
+    input:
+        modifiers=f"{CONTEXT}/modifiers.parquet",
+        dynamics=f"{CONTEXT}/dynamics.parquet",
+        subspace=f"{CONTEXT}/subspace.parquet",
+        position=f"{CONTEXT}/position.parquet",
+        augmented=f"{CONTEXT}/augmented_bow.parquet",
+        perturbation=f"{CONTEXT}/perturbation.parquet",
+    output:
+        **figure_outputs("context", "Contextual processing (ICML 2020)"),
+    params:
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/{dataset}/{arch}/context.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure.py"
+
+
+rule fig6:
+    input:
+        **cell_tables("analysis", ["pca", "fixed_points", "spectra", "geometry", "linearised"]),
+    output:
+        pdf="results/figures/fig6_summary.pdf",
+        png=report(
+            "results/figures/fig6_summary.png",
+            caption="../report/fig6.rst",
+            category="Summary",
+            labels={"figure": "fig6"},
+        ),
+        summary="results/tables/fig6_summary.parquet",
+    params:
+        datasets=[d for d in DATASETS for _ in ARCHS],
+        archs=[a for _ in DATASETS for a in ARCHS],
+        code=FIGURES_CODE,
+    log:
+        "logs/figures/fig6.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/fig6.py"
+
+
+rule figures:
+    input:
+        expand(
+            f"{FIGURES}/{{name}}.pdf",
+            dataset=DATASETS,
+            arch=ARCHS,
+            name=["fig2", "fig3", "fig4", "fig5", "context"],
+        ),
+        rules.fig6.output.pdf,
