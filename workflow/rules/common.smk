@@ -40,6 +40,9 @@ def train_params(wildcards):
     return {"model": cell["model"], "training": cell["training"], "seed": config["seed"]}
 
 
+FIGURES = "results/figures/{dataset}/{arch}"
+
+
 def data_outputs(dataset):
     return {
         split: f"results/data/{dataset}/{split}.parquet"
@@ -97,3 +100,25 @@ def context_args(stage):
         "perturbation": dict(n_modifiers=context["n_modifiers"], n_docs=context["n_docs"],
                              seed=config["seed"], **probe, **common),
     }[stage]
+
+
+def cell_tables(stage_dir, names):
+    """For each table name, its Parquet path in every grid cell (same cell order for all)."""
+    return {
+        name: expand(f"results/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
+        for name in names
+    }
+
+
+def figure_outputs(name, category):
+    """PDF and PNG of one per-cell figure; the PNG goes into the HTML report with its caption."""
+    return {
+        "pdf": f"{FIGURES}/{name}.pdf",
+        "png": report(
+            f"{FIGURES}/{name}.png",
+            caption=f"../report/{name}.rst",
+            category=category,
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "arch": "{arch}", "figure": name},
+        ),
+    }

@@ -1,22 +1,7 @@
 # Figures: one rule and one target per figure and grid cell (PDF + PNG), plus the summary (Fig. 6).
 # Rebuild one alone with e.g. `snakemake --cores all results/figures/synthetic/gru/fig3.pdf`.
 
-FIGURES = "results/figures/{dataset}/{arch}"
 FIGURES_CODE = source_hash("figures")
-
-
-def figure_outputs(name, category):
-    """PDF and PNG of one per-cell figure; the PNG goes into the HTML report with its caption."""
-    return {
-        "pdf": f"{FIGURES}/{name}.pdf",
-        "png": report(
-            f"{FIGURES}/{name}.png",
-            caption=f"../report/{name}.rst",
-            category=category,
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "arch": "{arch}", "figure": name},
-        ),
-    }
 
 
 rule fig2:

@@ -25,14 +25,6 @@ rule accuracy_table:
 
 
 
-def cell_tables(stage_dir, names):
-    """For each table name, its Parquet path in every grid cell (same cell order for all)."""
-    return {
-        name: expand(f"results/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
-        for name in names
-    }
-
-
 rule line_attractor_table:
     input:
         **cell_tables(
