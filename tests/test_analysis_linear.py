@@ -114,3 +114,11 @@ def test_word_effects_linear(linear_system):
     torch.testing.assert_close(effects[0], emb @ b.T)
     torch.testing.assert_close(proj[0], emb @ b.T @ l1[0])
     torch.testing.assert_close(projected_effects(b.unsqueeze(0), l1, emb), proj)
+
+
+def test_user_supplied_jacobian(linear_system):
+    step, a, _, _ = linear_system
+    starts = torch.randn(4, N, dtype=torch.float64)
+    table = find_fixed_points(step, starts, E, tol=1e-20,
+                              jacobian_fn=lambda h: a.expand(h.shape[0], N, N))
+    assert table["converged"].all() and table["iterations"].max() <= 2

@@ -8,6 +8,8 @@ on CUDA torch's own kernels are used. ``torch.linalg.eig`` is correct on CPU and
 option measured here with ONE thread (~40 ms per 256x256 matrix; ``np.linalg.eig`` ~32-160 ms).
 With two threads on busy cores it was 5-40x slower (MKL threads contending), so :func:`eig` runs
 single-threaded: batches are many small matrices, where threads inside one matrix gain little.
+The same holds for NumPy's batched solve/inverse (OpenBLAS): one thread was 4x faster than two
+(0.6 vs 2.5 ms per 256x256 solve), so they also run under ``threadpool_limits(1)``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import Tensor
+
+# Bump when a change alters results (part of the stages' code versions).
+STAGE_VERSION = "1"
 
 
 def batched_solve(a: Tensor, b: Tensor) -> Tensor:
@@ -28,15 +34,16 @@ def batched_solve(a: Tensor, b: Tensor) -> Tensor:
     """
     if a.device.type == "cpu":
         an, bn = a.detach().numpy(), b.detach().numpy()[..., None]
-        try:
-            x = np.linalg.solve(an, bn)[..., 0]
-        except np.linalg.LinAlgError:
-            x = np.full(b.shape, np.nan, dtype=bn.dtype)
-            for i in range(len(an)):
-                try:
-                    x[i] = np.linalg.solve(an[i], bn[i])[:, 0]
-                except np.linalg.LinAlgError:
-                    pass
+        with threadpool_limits(1):
+            try:
+                x = np.linalg.solve(an, bn)[..., 0]
+            except np.linalg.LinAlgError:
+                x = np.full(b.shape, np.nan, dtype=bn.dtype)
+                for i in range(len(an)):
+                    try:
+                        x[i] = np.linalg.solve(an[i], bn[i])[:, 0]
+                    except np.linalg.LinAlgError:
+                        pass
         return torch.from_numpy(x).to(dtype=b.dtype)
     x, info = torch.linalg.solve_ex(a, b.unsqueeze(-1))
     x = x.squeeze(-1)
@@ -46,7 +53,9 @@ def batched_solve(a: Tensor, b: Tensor) -> Tensor:
 def batched_inv(a: Tensor) -> Tensor:
     """Inverse of a batch of square (real or complex) matrices [..., N, N]."""
     if a.device.type == "cpu":
-        return torch.from_numpy(np.linalg.inv(a.detach().numpy())).to(dtype=a.dtype)
+        with threadpool_limits(1):
+            inv = np.linalg.inv(a.detach().numpy())
+        return torch.from_numpy(inv).to(dtype=a.dtype)
     return torch.linalg.inv(a)
 
 

@@ -46,6 +46,9 @@ from ..errors import NumericalError
 from ._linalg import batched_solve, eigvals
 from .jacobians import recurrent_jacobians
 
+# Bump when a change alters this module's results (fed to the workflow rules' params).
+STAGE_VERSION = "1"
+
 Step = Callable[[Tensor, Tensor], Tensor]
 JacobianFn = Callable[[Tensor], Tensor]   # h [K, N] -> dF/dh at (h, 0), [K, N, N]
 
@@ -134,7 +137,8 @@ def _adam(step: Step, h: Tensor, *, input_dim: int, lr: float, max_steps: int, t
 def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: int,
                mu0: float = 1e-4, mu_max: float = 1e8, chunk_size: int = 256,
                max_step: float | None = None, time_limit: float | None = None,
-               jacobian_fn: JacobianFn | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+               jacobian_fn: JacobianFn | None = None, stall_every: int = 10,
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Batched Newton with per-point Levenberg-Marquardt damping (see module docstring).
 
     A step longer than ``max_step`` (default: twice the largest start norm) counts as rejected:
@@ -154,8 +158,14 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
     iters = torch.zeros(k, dtype=torch.long, device=dev)
     converged = q < tol
     stalled = ~torch.isfinite(q)
+    q_checkpoint = q.clone()
     t0 = time.perf_counter()
-    for _ in range(max_iters):
+    for it in range(max_iters):
+        if it and it % stall_every == 0:
+            # Newton converges quadratically; a point that has not halved q in ``stall_every``
+            # iterations is creeping into a slow point (a local minimum of q), not a fixed point.
+            stalled = stalled | (q > 0.5 * q_checkpoint)
+            q_checkpoint = q.clone()
         active = ~converged & ~stalled
         ia = active.nonzero().squeeze(1)
         if ia.numel() == 0 or (time_limit is not None and time.perf_counter() - t0 > time_limit):

@@ -24,6 +24,9 @@ from torch import Tensor
 
 from ._linalg import batched_inv, eig
 
+# Bump when a change alters this module's results (fed to the workflow rules' params).
+STAGE_VERSION = "1"
+
 
 def eigendecompose(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
