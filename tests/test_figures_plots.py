@@ -12,7 +12,7 @@ from matplotlib.text import Text
 
 from rnn_dynamics import figures
 from rnn_dynamics.figures.common import NO_FIXED_POINTS, save_figure
-from rnn_dynamics.figures.fig6 import SUMMARY_COLUMNS
+from rnn_dynamics.figures.fig6 import SUMMARY_COLUMNS, summarise_cell
 from rnn_dynamics.io import read_parquet
 
 from .test_figures_tables import CONTEXT_NAMES, figure_tables
@@ -212,3 +212,27 @@ def test_save_figure_writes_both_formats_atomically(tmp_path):
     fig = figures.fig3(pd.DataFrame(), pd.DataFrame())
     save_figure(fig, tmp_path / "sub" / "x.pdf", tmp_path / "sub" / "x.png")
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x.pdf", "x.png"]
+
+
+def test_figure_options_reach_the_plot_through_the_workflow_dispatch(paths, tmp_path):
+    """config figures.fig3.n_modes arrives as a keyword of plot_figure and changes panel (b)."""
+    pdf, png = tmp_path / "fig3.pdf", tmp_path / "fig3.png"
+    tables = {"spectra": paths["spectra"], "geometry": paths["geometry"]}
+    fig = figures.plot_figure("fig3", tables, pdf, png, dataset="synthetic", arch="gru",
+                              n_modes=2)
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == [r"$\tau_1$",
+                                                                             r"$\tau_2$"]
+
+
+def test_fig6_summary_reads_missing_values_as_nan(paths):
+    """A stage that could not measure something stores None; the summary shows a gap, not a crash."""
+    tables = {n: read_parquet(paths[n]) for n in ANALYSIS}
+    linearised = tables["linearised"].copy()
+    linearised["accuracy_linearised"] = pd.Series([None] * len(linearised), dtype=object)
+    geometry = tables["geometry"].copy()
+    geometry["readout_alignment"] = pd.Series([None] * len(geometry), dtype=object)
+    row = summarise_cell(tables["pca"], tables["fixed_points"], tables["spectra"], geometry,
+                         linearised, dataset="synthetic", arch="gru")
+    assert np.isnan(row["accuracy_linearised"]) and np.isnan(row["readout_alignment"])
+    assert row["accuracy_nonlinear"] == pytest.approx(
+        float(tables["linearised"]["accuracy_nonlinear"].iloc[0]))

@@ -6,7 +6,7 @@ import pandas as pd
 
 from rnn_dynamics.io import write_parquet
 from rnn_dynamics.tables.accuracy import write_accuracy_table
-from rnn_dynamics.tables.markdown import to_markdown
+from rnn_dynamics.tables.markdown import to_markdown, write_renderings
 
 
 def test_accuracy_table_from_workflow_layout(tmp_path):
@@ -38,3 +38,15 @@ def test_accuracy_table_from_workflow_layout(tmp_path):
 def test_markdown_renders_missing_values_as_blank():
     text = to_markdown(pd.DataFrame({"a": [1.5, float("nan")], "b": ["x", "y"]}), digits=1)
     assert text.splitlines() == ["| a | b |", "|---|---|", "| 1.5 | x |", "|  | y |"]
+
+
+def test_html_rendering_is_a_standalone_page_with_the_note(tmp_path):
+    """The page the HTML report embeds: the note, a real table, values rounded, HTML escaped."""
+    df = pd.DataFrame({"model": ["gru", "<b>"], "acc": [87.123, float("nan")]})
+    write_renderings(df, "Test accuracy (%) & more.", markdown_path=tmp_path / "t.md",
+                     html_path=tmp_path / "t.html", digits=1)
+    page = (tmp_path / "t.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<table" in page
+    assert "Test accuracy (%) &amp; more." in page
+    assert "<td>87.1</td>" in page and "&lt;b&gt;" in page
+    assert (tmp_path / "t.md").read_text().startswith("Test accuracy (%) & more.\n\n| model | acc |")

@@ -69,6 +69,7 @@ rule fixed_points:
     resources:
         mem_mb=8000,
         runtime=60,
+        gpu=GPU_JOBS,
     conda:
         "../../envs/torch.yaml"
     script:

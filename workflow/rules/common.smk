@@ -1,4 +1,6 @@
 # Config resolution and validation, the grid, wildcard constraints and input functions.
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +21,23 @@ config.update(_resolved)
 
 DATASETS = config["datasets"]
 ARCHS = config["archs"]
+
+
+def _gpu_jobs():
+    """GPUs a training or fixed-point job holds: 1 where it runs on CUDA, else 0.
+
+    With the default profile's `gpu: 1` limit, GPU jobs then queue for the one card while CPU-only
+    runs keep all their parallelism. Decided without importing torch (device: auto sees a GPU
+    when nvidia-smi is on PATH and CUDA_VISIBLE_DEVICES does not hide it).
+    """
+    device = str(config.get("device", "auto"))
+    if device.startswith("cuda"):
+        return 1
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "unset") not in ("", "-1")
+    return int(device == "auto" and visible and shutil.which("nvidia-smi") is not None)
+
+
+GPU_JOBS = _gpu_jobs()
 
 
 wildcard_constraints:
@@ -108,6 +127,11 @@ def cell_tables(stage_dir, names):
         name: expand(f"results/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
         for name in names
     }
+
+
+def plot_params(name):
+    """The figure's drawing parameters from config key figures.<name> (empty when it has none)."""
+    return dict(config.get("figures", {}).get(name, {}))
 
 
 def figure_outputs(name, category):

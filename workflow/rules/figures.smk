@@ -4,6 +4,7 @@
 FIGURES_CODE = source_hash("figures")
 
 
+
 rule fig2:
     input:
         pca=f"{ANALYSIS}/pca.parquet",
@@ -14,6 +15,7 @@ rule fig2:
     output:
         **figure_outputs("fig2", "Line attractor (NeurIPS 2019)"),
     params:
+        plot=plot_params("fig2"),
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig2.log",
@@ -34,6 +36,7 @@ rule fig3:
     output:
         **figure_outputs("fig3", "Line attractor (NeurIPS 2019)"),
     params:
+        plot=plot_params("fig3"),
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig3.log",
@@ -57,6 +60,7 @@ rule fig4:
     output:
         **figure_outputs("fig4", "Line attractor (NeurIPS 2019)"),
     params:
+        plot=plot_params("fig4"),
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig4.log",
@@ -77,6 +81,7 @@ rule fig5:
     output:
         **figure_outputs("fig5", "Line attractor (NeurIPS 2019)"),
     params:
+        plot=plot_params("fig5"),
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig5.log",
@@ -101,6 +106,7 @@ rule context_figure:
     output:
         **figure_outputs("context", "Contextual processing (ICML 2020)"),
     params:
+        plot=plot_params("context"),
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/context.log",

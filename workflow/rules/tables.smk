@@ -9,6 +9,12 @@ rule accuracy_table:
     output:
         table="results/tables/accuracy.parquet",
         markdown="results/tables/accuracy.md",
+        html=report(
+            "results/tables/accuracy.html",
+            caption="../report/table_accuracy.rst",
+            category="Tables",
+            labels={"table": "accuracy"},
+        ),
     params:
         code=source_hash("tables"),
     log:
@@ -23,8 +29,6 @@ rule accuracy_table:
         "../scripts/accuracy_table.py"
 
 
-
-
 rule line_attractor_table:
     input:
         **cell_tables(
@@ -34,6 +38,12 @@ rule line_attractor_table:
     output:
         table="results/tables/line_attractor.parquet",
         markdown="results/tables/line_attractor.md",
+        html=report(
+            "results/tables/line_attractor.html",
+            caption="../report/table_line_attractor.rst",
+            category="Tables",
+            labels={"table": "line_attractor"},
+        ),
     params:
         code=source_hash("tables"),
     log:
@@ -54,6 +64,12 @@ rule context_table:
     output:
         table="results/tables/context.parquet",
         markdown="results/tables/context.md",
+        html=report(
+            "results/tables/context.html",
+            caption="../report/table_context.rst",
+            category="Tables",
+            labels={"table": "context"},
+        ),
     params:
         code=source_hash("tables", "context.stages"),
     log:

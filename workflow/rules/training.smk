@@ -23,6 +23,7 @@ rule train:
     resources:
         mem_mb=6000,
         runtime=240,
+        gpu=GPU_JOBS,
     conda:
         "../../envs/torch.yaml"
     script:

@@ -6,4 +6,5 @@ with logged(snakemake.log[0]):
     write_accuracy_table(
         snakemake.input.models, snakemake.input.bow, snakemake.input.sources,
         table_path=snakemake.output.table, markdown_path=snakemake.output.markdown,
+        html_path=snakemake.output.html,
     )

@@ -4,4 +4,5 @@ from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0]):
     write_line_attractor_table(dict(snakemake.input.items()), table_path=snakemake.output.table,
-                               markdown_path=snakemake.output.markdown)
+                               markdown_path=snakemake.output.markdown,
+                               html_path=snakemake.output.html)

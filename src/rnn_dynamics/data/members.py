@@ -4,11 +4,16 @@ The readers never extract to disk: they stream members straight out of the archi
 a member whose name is absolute or climbs out with ``..`` is refused, because such an archive
 is not a genuine release (and would be dangerous to anyone who extracts it by hand). Any
 low-level failure of a truncated or corrupt archive is turned into one :class:`DataError`
-that names the file.
+that names the file. A compressed tar archive is read to the end of its compressed stream, so
+that the stream's own checksum (gzip's CRC-32, bz2's and xz's checks) is verified too: tar
+itself stops at its end-of-archive marker and would accept a damaged tail.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import tarfile
 import zipfile
 import zlib
@@ -67,14 +72,30 @@ def iter_members(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[st
         ) from exc
 
 
+_COMPRESSED = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def _open_stream(path: Path):
+    """The decompressed byte stream of a (possibly gzip/bz2/xz-compressed) file."""
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    for magic, opener in _COMPRESSED:
+        if head.startswith(magic):
+            return opener(path, "rb")
+    return open(path, "rb")
+
+
 def _iter_tar(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
-    with tarfile.open(path, mode="r|*") as tar:
-        for member in tar:
-            name = check_member_name(member.name, path)
-            if member.isfile() and select(name):
-                handle = tar.extractfile(member)
-                assert handle is not None  # regular files always have a handle
-                yield name, handle.read()
+    with _open_stream(path) as stream:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                name = check_member_name(member.name, path)
+                if member.isfile() and select(name):
+                    handle = tar.extractfile(member)
+                    assert handle is not None  # regular files always have a handle
+                    yield name, handle.read()
+        while stream.read(1 << 20):  # to the end, so the compression checksum is verified
+            pass
 
 
 def _iter_zip(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:

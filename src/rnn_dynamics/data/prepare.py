@@ -21,7 +21,18 @@ Choices:
 - documents with no tokens are dropped from every split, test included: the classifier reads
   the state at the last real token, which an empty document does not have. The numbers
   dropped are recorded in ``source.parquet`` (``dropped_empty_<split>``).
+- documents whose every token is outside the vocabulary are kept, as ``<unk>`` ids: they are
+  real (if uninformative) inputs, and dropping them would bias the test accuracy.
 - the vocabulary counts the training split only.
+- all or nothing: nothing is written until the data has been read, tokenised and encoded,
+  and then the five tables are written to temporary files that take their final names
+  together (``source.parquet`` last). A failure at any point (a corrupt archive, a full disk)
+  leaves ``out_dir`` as it was.
+
+Bad text never stops a run: undecodable bytes become U+FFFD (see
+:mod:`rnn_dynamics.data.readers`), HTML and odd whitespace are handled by
+:mod:`rnn_dynamics.data.tokenize`, and reviews of any length are kept whole unless
+``max_length`` is set.
 """
 
 from __future__ import annotations
@@ -43,7 +54,7 @@ from rnn_dynamics.data.synthetic import SyntheticLanguage, generate
 from rnn_dynamics.data.tokenize import tokenize
 from rnn_dynamics.data.vocab import build_vocab, encode, vocab_map
 from rnn_dynamics.errors import ConfigError, DataError
-from rnn_dynamics.io import atomic_path, read_parquet, write_parquet
+from rnn_dynamics.io import atomic_paths, read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +107,10 @@ def prepare_dataset(
             raise DataError(f"{dataset}/{split}: no non-empty documents are left")
     vocab = build_vocab(splits["train"][0], vocab_size)
     mapping = vocab_map(vocab)
-    for split, (docs, labels) in splits.items():
-        _write_split(out_dir / f"{split}.parquet", [encode(doc, mapping) for doc in docs], labels)
-    write_parquet(vocab, out_dir / "vocab.parquet")
+    tables = {
+        split: _split_table([encode(doc, mapping) for doc in docs], labels)
+        for split, (docs, labels) in splits.items()
+    }
     source.update(
         dataset=dataset,
         seed=seed,
@@ -107,7 +119,14 @@ def prepare_dataset(
         max_train=max_train,
     )
     row = {key: source.get(key) for key in _SOURCE_COLUMNS}
-    write_parquet(_source_frame(row), out_dir / "source.parquet")
+    # All five tables or none: each is written to a temporary file and they take their final
+    # names together once every one is complete (source.parquet last).
+    names = [*SPLITS, "vocab", "source"]
+    with atomic_paths([out_dir / f"{name}.parquet" for name in names]) as tmps:
+        for split, tmp in zip(SPLITS, tmps):
+            pq.write_table(tables[split], tmp)
+        vocab.to_parquet(tmps[3], engine="pyarrow", index=False)
+        _source_frame(row).to_parquet(tmps[4], engine="pyarrow", index=False)
     log.info(
         "%s: train %d / valid %d / test %d documents, %d vocabulary rows, official_checksum=%s",
         dataset,
@@ -210,11 +229,11 @@ def _subsample(split: Split, size: int, rng: np.random.Generator) -> Split:
     return [docs[i] for i in chosen], labels[chosen]
 
 
-def _write_split(path: Path, ids: list[np.ndarray], labels: np.ndarray) -> None:
+def _split_table(ids: list[np.ndarray], labels: np.ndarray) -> pa.Table:
     lengths = np.array([len(x) for x in ids], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int32)
     values = np.concatenate(ids).astype(np.int32) if ids else np.array([], dtype=np.int32)
-    table = pa.Table.from_arrays(
+    return pa.Table.from_arrays(
         [
             pa.ListArray.from_arrays(pa.array(offsets), pa.array(values)),
             pa.array(labels.astype(np.int8)),
@@ -222,8 +241,6 @@ def _write_split(path: Path, ids: list[np.ndarray], labels: np.ndarray) -> None:
         ],
         schema=SPLIT_SCHEMA,
     )
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
 
 
 _SOURCE_COLUMNS = [

@@ -17,6 +17,9 @@ PLOTS = {"fig2": plot_fig2, "fig3": plot_fig3, "fig4": plot_fig4, "fig5": plot_f
 
 
 def plot_figure(rule: str, tables: Mapping[str, str], pdf: str, png: str, *, dataset: str,
-                arch: str) -> Figure:
-    """Draw the figure of workflow rule ``rule`` from its named input paths."""
-    return PLOTS[rule](**tables, pdf=pdf, png=png, dataset=dataset, arch=arch)
+                arch: str, **options) -> Figure:
+    """Draw the figure of workflow rule ``rule`` from its named input paths.
+
+    ``options`` are the figure's drawing parameters (config key ``figures.<name>``).
+    """
+    return PLOTS[rule](**tables, pdf=pdf, png=png, dataset=dataset, arch=arch, **options)

@@ -43,7 +43,11 @@ SUMMARY_COLUMNS = ["dataset", "arch", "n_fixed_points", "pcs90_trained", "pcs90_
 
 
 def _first(df: pd.DataFrame, col: str) -> float:
-    return float(df[col].iloc[0]) if has_rows(df, col) else float("nan")
+    """First value of ``col`` as a float; NaN when the table is empty or the value missing."""
+    if not has_rows(df, col):
+        return float("nan")
+    value = pd.to_numeric(df[col].iloc[:1], errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else float("nan")
 
 
 def summarise_cell(pca: pd.DataFrame, fixed_points: pd.DataFrame, spectra: pd.DataFrame,

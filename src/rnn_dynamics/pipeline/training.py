@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
-from ..io import read_parquet, write_parquet
+from ..io import atomic_paths, read_parquet
 from ..models import save_model
 from ..training.config import ModelConfig, TrainConfig
 from ..training.loop import train_cell
@@ -23,7 +24,12 @@ def train_grid_cell(
     train_path, valid_path, test_path, vocab_path, *, arch: str, cell: Mapping[str, Any],
     device: str, work_dir, model_path, history_path, metrics_path, dataset: str = "",
 ) -> pd.DataFrame:
-    """Train, then write ``model.pt`` (state dict + meta), ``history.parquet``, ``metrics.parquet``."""
+    """Train, then write ``model.pt`` (state dict + meta), ``history.parquet``, ``metrics.parquet``.
+
+    ``work_dir`` keeps the resume state (see :func:`rnn_dynamics.training.train_cell`): a
+    killed run started again with the same arguments continues where it stopped. The three
+    outputs are written only once training has finished, and together.
+    """
     vocab = read_parquet(vocab_path)
     meta = {"dataset": dataset, "vocab_hash": vocab_fingerprint(vocab)}
     result = train_cell(
@@ -34,7 +40,10 @@ def train_grid_cell(
         seed=int(cell["seed"]), device=device, work_dir=Path(work_dir), meta=meta,
     )
     metrics = result.metrics.assign(dataset=dataset)
-    write_parquet(result.history, history_path)
-    write_parquet(metrics, metrics_path)
-    save_model(result.model, model_path, {**meta, "arch": arch})
+    # the three outputs appear together or not at all (model.pt last)
+    with atomic_paths([history_path, metrics_path, model_path]) as (history_tmp, metrics_tmp,
+                                                                    model_tmp):
+        result.history.to_parquet(history_tmp, engine="pyarrow", index=False)
+        metrics.to_parquet(metrics_tmp, engine="pyarrow", index=False)
+        save_model(result.model, model_tmp, {**meta, "arch": arch})
     return metrics

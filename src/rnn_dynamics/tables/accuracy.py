@@ -7,8 +7,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from ..io import atomic_path, read_parquet, write_parquet
-from .markdown import to_markdown
+from ..io import read_parquet, write_parquet
+from .markdown import write_renderings
 
 # Maheswaranathan et al. (NeurIPS 2019), Appendix B, test accuracy in percent.
 PAPER_ACCURACY = {
@@ -56,12 +56,12 @@ def accuracy_table(model_metrics: Sequence[str | Path], bow_metrics: Sequence[st
     return table
 
 
-def write_accuracy_table(model_metrics, bow_metrics, sources, *, table_path, markdown_path) -> pd.DataFrame:
+def write_accuracy_table(model_metrics, bow_metrics, sources, *, table_path, markdown_path,
+                         html_path=None) -> pd.DataFrame:
     table = accuracy_table(model_metrics, bow_metrics, sources)
     write_parquet(table, table_path)
     note = ("Test accuracy (%). `paper_acc`: Maheswaranathan et al. 2019, Appendix B. "
             "`official_data`: the archive's sha256 matched the official release; where it did not, "
             "the numbers are not comparable with the paper's.\n\n")
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(note + to_markdown(table), encoding="utf-8")
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path)
     return table

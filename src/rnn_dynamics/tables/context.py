@@ -8,9 +8,9 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from ..context.stages import context_summary
-from ..io import atomic_path, read_parquet, write_parquet
+from ..io import read_parquet, write_parquet
 from .cells import cell_of
-from .markdown import to_markdown
+from .markdown import write_renderings
 
 TABLES = ("modifiers", "subspace", "dynamics", "position", "augmented_bow", "perturbation")
 
@@ -26,12 +26,11 @@ def context_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
 
 
 def write_context_table(paths: Mapping[str, Sequence[str | Path]], *, table_path,
-                        markdown_path) -> pd.DataFrame:
+                        markdown_path, html_path=None) -> pd.DataFrame:
     table = context_table(paths)
     write_parquet(table, table_path)
     note = ("Contextual processing per grid cell (Maheswaranathan & Sussillo, ICML 2020). "
             "Paper (slides): BoW 93.6%, augmented BoW 95.5%, GRU 95.8% on Yelp; projecting the "
             "modifier subspace out abolishes modifier effects.\n\n")
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(note + to_markdown(table, digits=3), encoding="utf-8")
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
     return table

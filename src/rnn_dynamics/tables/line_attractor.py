@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.states import pcs_for_variance
-from ..io import atomic_path, read_parquet, write_parquet
+from ..io import read_parquet, write_parquet
 from .cells import cell_of
-from .markdown import to_markdown
+from .markdown import write_renderings
 
 # What Maheswaranathan et al. (NeurIPS 2019) report, for the Markdown table's header.
 PAPER_CLAIMS = {
@@ -85,13 +85,12 @@ def line_attractor_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFr
 
 
 def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, table_path,
-                               markdown_path) -> pd.DataFrame:
+                               markdown_path, html_path=None) -> pd.DataFrame:
     table = line_attractor_table(paths)
     write_parquet(table, table_path)
     claims = "; ".join(f"`{k}` {v}" for k, v in PAPER_CLAIMS.items())
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
             "kept fixed points of the k-th slowest time constant (tokens). `projection_*`: mean "
             f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.\n\n")
-    with atomic_path(markdown_path) as tmp:
-        tmp.write_text(note + to_markdown(table, digits=3), encoding="utf-8")
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
     return table

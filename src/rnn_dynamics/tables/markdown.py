@@ -1,11 +1,15 @@
-"""A dependency-free Markdown rendering of small tables."""
+"""Markdown and standalone-HTML renderings of the small summary tables."""
 
 from __future__ import annotations
 
+import html
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..io import atomic_path
 
 
 def _cell(value, digits: int) -> str:
@@ -26,3 +30,24 @@ def to_markdown(df: pd.DataFrame, digits: int = 2) -> str:
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
     rows = ["| " + " | ".join(_cell(v, digits) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join([header, rule, *rows]) + "\n"
+
+
+def to_html(df: pd.DataFrame, note: str, digits: int = 2) -> str:
+    """A self-contained HTML page of ``df`` under ``note`` (the page the HTML report embeds)."""
+    shown = df.map(lambda v: _cell(v, digits)) if len(df) else df
+    table = shown.to_html(index=False, escape=True, border=0, classes="summary")
+    style = ("body{font-family:sans-serif;margin:1em}table.summary{border-collapse:collapse;"
+             "font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+             "th{background:#f3f3f3}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{style}</style></head>"
+            f"<body><p>{html.escape(note.strip())}</p>{table}</body></html>\n")
+
+
+def write_renderings(df: pd.DataFrame, note: str, *, markdown_path: str | Path,
+                     html_path: str | Path | None = None, digits: int = 2) -> None:
+    """Write ``df`` as Markdown (note, blank line, table) and, if asked, as an HTML page."""
+    with atomic_path(markdown_path) as tmp:
+        tmp.write_text(note.strip() + "\n\n" + to_markdown(df, digits=digits), encoding="utf-8")
+    if html_path is not None:
+        with atomic_path(html_path) as tmp:
+            tmp.write_text(to_html(df, note, digits=digits), encoding="utf-8")
