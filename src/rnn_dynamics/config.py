@@ -9,12 +9,16 @@ value and what is allowed.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
 import jsonschema
 import yaml
 
+from .data.prepare import SYNTHETIC_SIZES, synthetic_config
+from .data.synthetic import SyntheticLanguage
 from .errors import ConfigError
 
 PRESETS = ("demo", "quick", "paper")
@@ -124,9 +128,31 @@ def resolve(user: Mapping[str, Any], presets_dir: str | Path, schema_path: str |
     return config
 
 
+def _non_finite(value: Any, key: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinite number in ``value`` and its dotted key (JSON Schema's range
+    checks let both through: NaN compares False with every bound)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return key, value
+    items = (value.items() if isinstance(value, Mapping)
+             else enumerate(value) if isinstance(value, (list, tuple)) else ())
+    for sub, item in items:
+        found = _non_finite(item, f"{key}[{sub}]" if isinstance(sub, int) else
+                            f"{key}.{sub}" if key else str(sub))
+        if found:
+            return found
+    return None
+
+
 def _check_consistency(config: Mapping[str, Any]) -> None:
     """Rules that a schema cannot express."""
+    bad = _non_finite(config)
+    if bad:
+        raise ConfigError(f"config key '{bad[0]}' = {bad[1]} is not allowed; it must be a finite number")
     syn = config.get("synthetic", {})
+    allowed = sorted(set(SYNTHETIC_SIZES) | {f.name for f in dataclasses.fields(SyntheticLanguage)})
+    for key in syn:
+        if key not in allowed:
+            raise ConfigError(f"config key 'synthetic.{key}' is not allowed; allowed: {', '.join(allowed)}")
     if syn.get("min_length", 1) > syn.get("max_length", 10**9):
         raise ConfigError(f"config keys 'synthetic.min_length' = {syn['min_length']} and "
                           f"'synthetic.max_length' = {syn['max_length']}: min_length must be <= max_length")
@@ -134,6 +160,10 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         if space[0] > space[1]:
             raise ConfigError(f"config key 'training.search_space.{name}' = {space}: "
                               "the range must be [low, high] with low <= high")
+    try:
+        synthetic_config(syn)        # the language definition, checked before any job starts
+    except ConfigError as err:
+        raise ConfigError(f"config key 'synthetic': {err}") from None
 
 
 def check_data_dir(config: Mapping[str, Any], default: str = "resources/data") -> None:
