@@ -73,6 +73,9 @@ def _refused(user) -> str:
         ({"per_arch": {"gru": {"model": {"hidden_size": 0}}}}, ["per_arch.gru.model.hidden_size"]),
         ({"per_dataset": {"sst": {"training": {"lrr": 0.1}}}},
          ["'lrr'", "per_dataset.sst.training"]),
+        # data is prepared once per dataset: an architecture cannot change it
+        ({"per_arch": {"gru": {"data": {"max_length": 10}}}},
+         ["'data'", "per_arch.gru", "model, training"]),
     ],
 )
 def test_bad_value_is_one_line_naming_key_and_value(user, fragments):
