@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--adam-lr", type=float, default=1e-2)
     parser.add_argument("--adam-steps", type=int, default=20_000)
     parser.add_argument("--adam-time", type=float, default=60.0, help="Adam wall-time cap (s)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

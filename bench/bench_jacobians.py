@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--loop-points", type=int, default=50)
     parser.add_argument("--eig-subset", type=int, default=200,
                         help="points for the slower eig variants (numpy, 2 threads)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     k, n, e = args.points, args.hidden, args.embed

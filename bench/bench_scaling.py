@@ -107,7 +107,7 @@ def fixed_point_rows(args, models: Models) -> list[dict]:
                    "skipped": False, **res}
             done[key] = row
             rows.append(row)
-            print(f"  fixed points  {sweep:6s} hidden {hidden:4d} starts {k:5d} {method:8s} "
+            print(f"  fixed points  sweep={sweep:6s} hidden {hidden:4d} starts {k:5d} {method:8s} "
                   f"{res['seconds']:7.2f} s  converged {res['converged']}/{k}"
                   f"{'  (capped)' if res['capped'] else ''}", flush=True)
             if res["capped"]:
@@ -189,6 +189,7 @@ def plot(fp_rows, tr_rows, args) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     labels = {"library": "library default (vmap(jacrev) Jacobians)",
@@ -206,12 +207,21 @@ def plot(fp_rows, tr_rows, args) -> None:
             if not pts:
                 continue
             xs, ys = [r[xkey] for r in pts], [r["seconds"] for r in pts]
-            ax.plot(xs, ys, marker, label=f"{labels[method]} (slope {slope(xs, ys):.2f})")
+            free = [r for r in pts if not r["capped"]]
+            fit = slope([r[xkey] for r in free], [r["seconds"] for r in free])
+            line, = ax.plot(xs, ys, marker, label=f"{labels[method]} (slope {fit:.2f})")
             for r in pts:
                 if r["capped"]:
-                    ax.annotate("capped", (r[xkey], r["seconds"]), textcoords="offset points",
-                                xytext=(4, -10), fontsize=8)
+                    ax.plot([r[xkey]], [r["seconds"]], marker[0], ms=11, mfc="none",
+                            color=line.get_color())
+                    ax.annotate(f"capped at {args.cap:g} s ({r['converged']}/{r['starts']} "
+                                "converged)", (r[xkey], r["seconds"]),
+                                textcoords="offset points", xytext=(-150, 6 if method ==
+                                                                     "library" else -14),
+                                fontsize=7, color=line.get_color())
         ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted({r[xkey] for r in fp_rows if r["sweep"] == sweep}))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("wall time (s)")
@@ -230,6 +240,8 @@ def plot(fp_rows, tr_rows, args) -> None:
         ax.plot(xs, bare, "x--", color=line.get_color(),
                 label=f"{arch}: bare fused module fwd+bwd")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted({r["hidden"] for r in tr_rows}))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.set_yscale("log")
     ax.set_xlabel("hidden size N")
     ax.set_ylabel("time per real token (µs)")
@@ -303,7 +315,7 @@ def main() -> None:
     parser.add_argument("--newton-iters", type=int, default=100)
     parser.add_argument("--cap", type=float, default=60.0,
                         help="time limit (s) of one search's Newton phase")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads, fixed points")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads, fixed points")
     parser.add_argument("--train-archs", nargs="*", default=["gru", "lstm"])
     parser.add_argument("--train-threads", type=int, default=1)
     parser.add_argument("--train-batches", type=int, default=2)

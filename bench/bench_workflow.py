@@ -96,6 +96,8 @@ def read_benchmarks(root: Path) -> dict[tuple[str, str], dict]:
         rel = path.relative_to(root)
         parts = rel.parts
         rule = parts[0] if len(parts) > 1 else path.stem
+        if len(parts) > 3:                       # e.g. analysis/<dataset>/<arch>/fixed_points
+            rule = f"{parts[0]}/{path.stem}"
         dataset = parts[1] if len(parts) > 2 else (path.stem if len(parts) == 2 else "-")
         with path.open(newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
@@ -122,7 +124,7 @@ def report_benchmarks(args: argparse.Namespace) -> None:
     if not table:
         print("  (no .tsv files)")
         return
-    print(f"  {'rule':14s} {'dataset':9s} {'files':>5s} {'peak max_rss MB':>16s} "
+    print(f"  {'rule':24s} {'dataset':9s} {'files':>5s} {'peak max_rss MB':>16s} "
           f"{'max wall s':>11s}  flag   (file with the peak)")
     over = 0
     for (rule, dataset), e in sorted(table.items()):
@@ -130,7 +132,7 @@ def report_benchmarks(args: argparse.Namespace) -> None:
         sec = e["s"] if e["s"] > -math.inf else math.nan
         flag = "> LIMIT" if rss > limit_mb else "ok" if not math.isnan(rss) else "n/a"
         over += rss > limit_mb
-        print(f"  {rule:14s} {dataset:9s} {e['files']:5d} {rss:16.1f} {sec:11.1f}  "
+        print(f"  {rule:24s} {dataset:9s} {e['files']:5d} {rss:16.1f} {sec:11.1f}  "
               f"{flag:6s} ({e['rss_file']})")
     peak = max((e["rss"] for e in table.values()), default=math.nan)
     print(f"  overall peak max_rss {peak:.1f} MB = {peak / 1024:.2f} GiB; limit "
