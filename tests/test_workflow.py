@@ -135,3 +135,18 @@ def test_changing_one_architecture_reruns_only_its_cell(demo_run):
     assert "results/models/synthetic/gru/model.pt" in proc.stdout
     assert "results/models/synthetic/vanilla/model.pt" not in proc.stdout.split("rule train")[-1] or \
         proc.stdout.count("rule train:") == 1
+
+
+@pytest.mark.slow
+def test_same_config_and_seed_give_identical_tables(demo_run, tmp_path):
+    """A second run of the same reduced demo grid, in another folder, writes the same Parquet
+    tables through every stage (wall-time columns aside)."""
+    from .test_cluster_slurm import assert_tables_equal
+
+    again = _project(tmp_path, TINY_DEMO)
+    snakemake(again, "tables")
+    tables = sorted(p.relative_to(demo_run).as_posix()
+                    for p in (demo_run / "results").rglob("*.parquet"))
+    assert len(tables) > 30
+    for relative in tables:
+        assert_tables_equal(demo_run, again, relative)

@@ -19,6 +19,8 @@ rule dimensionality:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/dimensionality.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/dimensionality.tsv",
     threads: 1
     resources:
         mem_mb=6000,
@@ -41,6 +43,8 @@ rule states:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/states.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/states.tsv",
     threads: 1
     resources:
         mem_mb=6000,
@@ -88,6 +92,8 @@ rule exact_fixed_points:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/exact_fixed_points.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/exact_fixed_points.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -110,6 +116,8 @@ rule spectra:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/spectra.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/spectra.tsv",
     threads: 1
     resources:
         mem_mb=6000,
@@ -133,6 +141,8 @@ rule geometry:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/geometry.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/geometry.tsv",
     threads: 1
     resources:
         mem_mb=2000,
@@ -157,6 +167,8 @@ rule word_effects:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/word_effects.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/word_effects.tsv",
     threads: 1
     resources:
         mem_mb=6000,
@@ -180,6 +192,8 @@ rule linearised:
         code=ANALYSIS_CODE,
     log:
         "logs/analysis/{dataset}/{arch}/linearised.log",
+    benchmark:
+        "benchmarks/analysis/{dataset}/{arch}/linearised.tsv",
     threads: 1
     resources:
         mem_mb=6000,

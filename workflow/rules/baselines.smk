@@ -13,6 +13,8 @@ rule bow:
         code=source_hash("baselines"),
     log:
         "logs/bow/{dataset}.log",
+    benchmark:
+        "benchmarks/bow/{dataset}.tsv",
     threads: 1
     resources:
         mem_mb=4000,

@@ -20,6 +20,8 @@ rule modifiers:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/modifiers.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/modifiers.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -45,6 +47,8 @@ rule subspace:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/subspace.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/subspace.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -69,6 +73,8 @@ rule modifier_dynamics:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/dynamics.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/dynamics.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -93,6 +99,8 @@ rule position:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/position.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/position.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -120,6 +128,8 @@ rule augmented_bow:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/augmented_bow.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/augmented_bow.tsv",
     threads: 1
     resources:
         mem_mb=6000,
@@ -145,6 +155,8 @@ rule perturbation:
         code=CONTEXT_CODE,
     log:
         "logs/context/{dataset}/{arch}/perturbation.log",
+    benchmark:
+        "benchmarks/context/{dataset}/{arch}/perturbation.tsv",
     threads: 1
     resources:
         mem_mb=6000,

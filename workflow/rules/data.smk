@@ -13,6 +13,8 @@ rule prepare_data:
         code=source_hash("data"),
     log:
         "logs/data/{dataset}.log",
+    benchmark:
+        "benchmarks/data/{dataset}.tsv",
     threads: 1
     resources:
         mem_mb=6000,

@@ -19,6 +19,8 @@ rule fig2:
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig2.log",
+    benchmark:
+        "benchmarks/figures/{dataset}/{arch}/fig2.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -40,6 +42,8 @@ rule fig3:
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig3.log",
+    benchmark:
+        "benchmarks/figures/{dataset}/{arch}/fig3.tsv",
     threads: 1
     resources:
         mem_mb=2000,
@@ -64,6 +68,8 @@ rule fig4:
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig4.log",
+    benchmark:
+        "benchmarks/figures/{dataset}/{arch}/fig4.tsv",
     threads: 1
     resources:
         mem_mb=2000,
@@ -85,6 +91,8 @@ rule fig5:
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/fig5.log",
+    benchmark:
+        "benchmarks/figures/{dataset}/{arch}/fig5.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -110,6 +118,8 @@ rule context_figure:
         code=FIGURES_CODE,
     log:
         "logs/figures/{dataset}/{arch}/context.log",
+    benchmark:
+        "benchmarks/figures/{dataset}/{arch}/context.tsv",
     threads: 1
     resources:
         mem_mb=2000,
@@ -138,6 +148,8 @@ rule fig6:
         code=FIGURES_CODE,
     log:
         "logs/figures/fig6.log",
+    benchmark:
+        "benchmarks/figures/fig6.tsv",
     threads: 1
     resources:
         mem_mb=4000,

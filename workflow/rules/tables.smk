@@ -19,6 +19,8 @@ rule accuracy_table:
         code=source_hash("tables"),
     log:
         "logs/tables/accuracy.log",
+    benchmark:
+        "benchmarks/tables/accuracy.tsv",
     threads: 1
     resources:
         mem_mb=1000,
@@ -48,6 +50,8 @@ rule line_attractor_table:
         code=source_hash("tables"),
     log:
         "logs/tables/line_attractor.log",
+    benchmark:
+        "benchmarks/tables/line_attractor.tsv",
     threads: 1
     resources:
         mem_mb=4000,
@@ -74,6 +78,8 @@ rule context_table:
         code=source_hash("tables", "context.stages"),
     log:
         "logs/tables/context.log",
+    benchmark:
+        "benchmarks/tables/context.tsv",
     threads: 1
     resources:
         mem_mb=2000,
