@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fixed_points import trained_model, visited_states  # noqa: E402
 from bench_jacobians import gru_jacobian  # noqa: E402
-from bench_training import BATCH, EMBED, VOCAB, bare_module, imdb_like  # noqa: E402
+from bench_training import BATCH, EMBED, VOCAB, bare_module, imdb_like, timed  # noqa: E402
 
 from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts  # noqa: E402
 from rnn_dynamics.models import build_model  # noqa: E402
@@ -126,19 +126,8 @@ def training_batches(n_batches: int, target_len: int) -> tuple:
 
 
 def per_token_us(fn, split, batches, repeats: int) -> float:
-    """Microseconds per real token: per batch the fastest of ``repeats`` runs, after a warm-up."""
-    fn(*split.collate(batches[0]))
-    tokens, seconds = 0, 0.0
-    for idx in batches:
-        args = split.collate(idx)
-        best = float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn(*args)
-            best = min(best, time.perf_counter() - t0)
-        tokens += int(split.lengths[idx].sum())
-        seconds += best
-    return seconds / tokens * 1e6
+    """Microseconds per real token (the inverse of bench_training's throughput)."""
+    return 1e6 / timed(fn, batches, split, repeats)
 
 
 def training_rows(args) -> list[dict]:
