@@ -26,6 +26,7 @@ def logged(log_path: str, threads: int | None = None) -> Iterator[logging.Logger
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(logging.INFO)
+        logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting chatter
         logging.captureWarnings(True)
         logger = logging.getLogger("rnn_dynamics")
         try:
