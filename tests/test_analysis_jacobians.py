@@ -100,3 +100,18 @@ def test_eigendecompose_two_threads_large_n(n):
     assert np.abs(recon - j.numpy()).max() < 1e-4
     assert np.abs(left @ r - np.eye(n)).max() < 1e-3
     assert np.all(np.diff(np.abs(w), axis=1) <= 1e-6)
+
+
+@pytest.mark.parametrize("n", [32, 192, 256])
+def test_leading_left_eigenvectors_equal_the_rows_of_the_full_inverse(n):
+    """n_left=k returns the first k rows of R^-1 (on 2 threads, above the LU-trap size too)."""
+    torch.set_num_threads(2)
+    gen = torch.Generator().manual_seed(n + 1)
+    j = torch.randn(4, n, n, generator=gen) / n ** 0.5
+    w, r, left = eigendecompose(j, reference=torch.ones(n))
+    w1, r1, left1 = eigendecompose(j, reference=torch.ones(n), n_left=2)
+    assert left1.shape == (4, 2, n)
+    np.testing.assert_array_equal(w1, w)
+    np.testing.assert_array_equal(r1, r)
+    assert np.abs(left1 - left[:, :2, :]).max() < 1e-4
+    assert np.abs(np.einsum("kin,knj->kij", left1, r) - np.eye(n)[:2]).max() < 1e-4

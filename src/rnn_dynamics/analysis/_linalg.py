@@ -59,6 +59,19 @@ def batched_inv(a: Tensor) -> Tensor:
     return torch.linalg.inv(a)
 
 
+def leading_inverse_rows(r: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` rows of ``inv(r)`` for a batch [K, N, N], without forming the inverse.
+
+    Row i of R^-1 solves R^T x = e_i: one LU and k right-hand sides instead of N (the spectra
+    stage needs only the slowest left eigenvector).
+    """
+    n = r.shape[-1]
+    rhs = np.broadcast_to(np.eye(n, k, dtype=r.dtype), (*r.shape[:-2], n, k))
+    with threadpool_limits(1):
+        x = np.linalg.solve(np.swapaxes(r, -1, -2), rhs)
+    return np.swapaxes(x, -1, -2)
+
+
 @contextmanager
 def single_thread() -> Iterator[None]:
     """Run the block with one torch intra-op thread, then restore the previous setting."""

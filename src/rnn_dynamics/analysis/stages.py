@@ -212,7 +212,7 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike
     pts = torch.from_numpy(_stack(kept["h"])).to(dev)
     j_rec, _ = jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
     w = model.readout_vector().detach().cpu()
-    eigvals, right, left = eigendecompose(j_rec.cpu(), reference=w)
+    eigvals, right, left = eigendecompose(j_rec.cpu(), reference=w, n_left=1)  # l1 only
     tau = time_constants(eigvals)
     df = pd.DataFrame({
         "start_index": kept["start_index"].to_numpy(np.int64),
