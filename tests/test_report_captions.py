@@ -19,7 +19,7 @@ def test_caption_renders_without_docutils_warnings(caption):
     text = re.sub(r"\{\{.*?\}\}", "X", caption.read_text(encoding="utf-8"))  # Jinja fields
     warnings = io.StringIO()
     html = docutils.core.publish_string(
-        text, writer_name="html",
+        text, writer="html",
         settings_overrides={"warning_stream": warnings, "report_level": 2, "halt_level": 5})
     assert warnings.getvalue() == "", warnings.getvalue()
     assert b"<p>" in html
