@@ -31,13 +31,19 @@ ARCHIVE_SETTINGS = settings(max_examples=30, deadline=None,
 # --- archive builders in the official formats ---------------------------------------------
 
 
-def tar_bytes(members: dict[str, bytes]) -> bytes:
+def tar_bytes(members: dict[str, bytes], links: dict[str, tuple[bytes, str]] | None = None,
+              ) -> bytes:
+    """A gzip tar of regular-file ``members`` plus ``links``: name -> (tar link type, target)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for name, (kind, target) in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tar.addfile(info)
     return buffer.getvalue()
 
 
@@ -169,19 +175,10 @@ def test_path_traversal_through_the_sst_reader_is_refused(tmp_path, bad):
 
 def test_link_members_are_never_followed(tmp_path):
     """A symlink or hard link named like a review is not a regular file and is skipped."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in GOOD_IMDB.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for kind, name in ((tarfile.SYMTYPE, "aclImdb/train/pos/9001_9.txt"),
-                           (tarfile.LNKTYPE, "aclImdb/train/pos/9002_9.txt")):
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = kind, "/etc/passwd"
-            tar.addfile(info)
+    links = {"aclImdb/train/pos/9001_9.txt": (tarfile.SYMTYPE, "/etc/passwd"),
+             "aclImdb/train/pos/9002_9.txt": (tarfile.LNKTYPE, "/etc/passwd")}
     path = tmp_path / "aclImdb_v1.tar.gz"
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(tar_bytes(GOOD_IMDB, links))
     train = read_imdb(path)["train"]
     assert len(train) == 600 and not train["text"].str.contains("root:").any()
 
