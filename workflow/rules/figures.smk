@@ -4,7 +4,6 @@
 FIGURES_CODE = source_hash("figures")
 
 
-
 rule fig2:
     input:
         pca=f"{ANALYSIS}/pca.parquet",

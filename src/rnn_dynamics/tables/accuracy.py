@@ -62,6 +62,6 @@ def write_accuracy_table(model_metrics, bow_metrics, sources, *, table_path, mar
     write_parquet(table, table_path)
     note = ("Test accuracy (%). `paper_acc`: Maheswaranathan et al. 2019, Appendix B. "
             "`official_data`: the archive's sha256 matched the official release; where it did not, "
-            "the numbers are not comparable with the paper's.\n\n")
+            "the numbers are not comparable with the paper's.")
     write_renderings(table, note, markdown_path=markdown_path, html_path=html_path)
     return table

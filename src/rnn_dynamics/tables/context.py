@@ -31,6 +31,6 @@ def write_context_table(paths: Mapping[str, Sequence[str | Path]], *, table_path
     write_parquet(table, table_path)
     note = ("Contextual processing per grid cell (Maheswaranathan & Sussillo, ICML 2020). "
             "Paper (slides): BoW 93.6%, augmented BoW 95.5%, GRU 95.8% on Yelp; projecting the "
-            "modifier subspace out abolishes modifier effects.\n\n")
+            "modifier subspace out abolishes modifier effects.")
     write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
     return table

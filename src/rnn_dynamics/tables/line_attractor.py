@@ -91,6 +91,6 @@ def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, tab
     claims = "; ".join(f"`{k}` {v}" for k, v in PAPER_CLAIMS.items())
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
             "kept fixed points of the k-th slowest time constant (tokens). `projection_*`: mean "
-            f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.\n\n")
+            f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.")
     write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
     return table
