@@ -6,8 +6,8 @@ approximately line-attractor dynamics that make fixed-point search hard. Both so
 from the same ``--starts`` visited states and must reach q = 1/N ||h - F(h,0)||^2 < ``--tol``.
 Adam (lr 1e-2, up to 20k steps) is capped at ``--adam-time`` seconds per model.
 
-    .venv/bin/python bench/bench_fixed_points.py                 # GRU + LSTM, hidden 256
-    .venv/bin/python bench/bench_fixed_points.py --starts 1024   # paper scale (slow on CPU)
+    .venv/bin/python bench/bench_fixed_points.py                 # GRU + LSTM, 256, 1,024 starts
+    .venv/bin/python bench/bench_fixed_points.py --archs gru --starts 256
     .venv/bin/python bench/bench_fixed_points.py --checkpoint results/.../model.pt
 """
 
@@ -78,22 +78,6 @@ def bench_model(name: str, model, states: torch.Tensor, args) -> dict:
     print(f"[{name}] Newton/LM: {t_newton:7.1f}s  converged {int(conv.sum())}/{len(newton)}  "
           f"kept {int(newton['kept'].sum())}  iterations mean "
           f"{newton.loc[conv, 'iterations'].mean():.1f} max {newton['iterations'].max()}")
-    if getattr(model, "arch", None) == "gru" and model.num_layers == 1:
-        from bench_jacobians import gru_jacobian
-        layer = model.rnn[0]
-        weights = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
-
-        def jacobian_fn(h):
-            with torch.no_grad():
-                return gru_jacobian(h, h.new_zeros(h.shape[0], model.input_dim), *weights)
-
-        t0 = time.perf_counter()
-        closed = find_fixed_points(model.step, starts, model.input_dim, tol=args.tol,
-                                   max_iters=args.newton_iters, batch_size=args.batch_size,
-                                   jacobian_fn=jacobian_fn)
-        t_closed = time.perf_counter() - t0
-        print(f"[{name}] Newton/LM, closed-form GRU Jacobian: {t_closed:7.1f}s  converged "
-              f"{int(closed['converged'].sum())}/{len(closed)}")
     t0 = time.perf_counter()
     adam = find_fixed_points_adam(model.step, starts, model.input_dim, tol=args.tol,
                                   lr=args.adam_lr, max_steps=args.adam_steps,
@@ -119,18 +103,17 @@ def main() -> None:
     parser.add_argument("--archs", nargs="+", default=["gru", "lstm"])
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--checkpoint", help="benchmark this trained model instead")
-    parser.add_argument("--starts", type=int, default=256,
-                        help="1024 reproduces the paper-scale run (GRU ~3 min, LSTM ~10 min "
-                             "on 2 busy cores)")
+    parser.add_argument("--starts", type=int, default=1024)
     parser.add_argument("--train-steps", type=int, default=150)
     parser.add_argument("--tol", type=float, default=1e-8)
     parser.add_argument("--newton-iters", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=512,
+    parser.add_argument("--batch-size", type=int, default=1024,
                         help="starts per Newton batch (bounds the K x N x N Jacobians)")
     parser.add_argument("--adam-lr", type=float, default=1e-2)
     parser.add_argument("--adam-steps", type=int, default=20_000)
-    parser.add_argument("--adam-time", type=float, default=60.0, help="Adam wall-time cap (s)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--adam-time", type=float, default=120.0,
+                        help="Adam wall-time cap (s)")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -1,10 +1,12 @@
-"""Benchmark: ways to get K recurrent Jacobians of a GRU step, and eigen-decompositions of them.
+"""Benchmark: K recurrent Jacobians of a GRU step and the spectra the analysis needs from them.
 
-Jacobians (K = ``--points``, N = ``--hidden``): batched ``vmap(jacrev)`` (what the analysis
-uses), batched ``vmap(jacfwd)``, a closed-form GRU Jacobian (checked against jacrev), and a
-per-point ``torch.autograd.functional.jacobian`` loop (timed on a subset, extrapolated).
-Spectra: ``torch.linalg.eig`` with 1 and 2 threads, ``np.linalg.eig``, eigenvalues only, and
-the library's ``eigendecompose`` (eig + L = R^-1 + sorting).
+Jacobians (K = ``--points``, N = ``--hidden``): the library's closed form
+(``SentimentRNN.step_jacobians``, what the analysis uses), batched ``vmap(jacrev)`` and
+``vmap(jacfwd)``, and the plain baseline, a per-point ``torch.autograd.functional.jacobian`` loop
+(timed on ``--loop-points``, extrapolated). Spectra: the library's ``slowest_mode`` (all
+eigenvalues, r1 and l1 by inverse iteration; what the spectra stage stores) against the plain
+baseline ``torch.linalg.eig`` + ``inv(R)`` on one thread, plus ``eigendecompose(n_left=1)`` and
+eigenvalues alone. Every ratio is against a baseline timed in the same run.
 
     .venv/bin/python bench/bench_jacobians.py --points 1000 --hidden 256
 """
@@ -16,49 +18,24 @@ import time
 
 import numpy as np
 import torch
-from torch.func import jacfwd, vmap
+from torch.func import jacfwd, jacrev, vmap
 
-from rnn_dynamics.analysis._linalg import single_thread
+from rnn_dynamics.analysis._linalg import eigvals, single_thread
 from rnn_dynamics.analysis.jacobians import recurrent_jacobians
-from rnn_dynamics.analysis.spectra import eigendecompose
+from rnn_dynamics.analysis.spectra import eigendecompose, slowest_mode
+from rnn_dynamics.models.sentiment import build_model
 
 
-def gru_jacobian(h, x, w_ih, w_hh, b_ih, b_hh):
-    """Closed-form dF/dh [K, N, N] of PyTorch's GRU (reset gate after the recurrent product).
-
-    O(N^2) per point, against O(N^3) for vmap(jacrev), which pushes an identity basis through
-    W_hh."""
-    n = h.shape[-1]
-    gi, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
-    r = torch.sigmoid(gi[..., :n] + gh[..., :n])
-    z = torch.sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n])
-    ghn = gh[..., 2 * n:]
-    cand = torch.tanh(gi[..., 2 * n:] + r * ghn)
-    w_r, w_z, w_n = w_hh[:n], w_hh[n:2 * n], w_hh[2 * n:]
-    d_r = (r * (1 - r)).unsqueeze(-1) * w_r
-    d_z = (z * (1 - z)).unsqueeze(-1) * w_z
-    d_cand = (1 - cand ** 2).unsqueeze(-1) * (r.unsqueeze(-1) * w_n + ghn.unsqueeze(-1) * d_r)
-    return (1 - z).unsqueeze(-1) * d_cand + torch.diag_embed(z) + (h - cand).unsqueeze(-1) * d_z
-
-
-def make_gru(n: int, e: int, seed: int = 0):
-    """Pure GRU step with PyTorch's convention (reset gate applied after the matrix product)."""
-    gen = torch.Generator().manual_seed(seed)
-    w_ih = torch.randn(3 * n, e, generator=gen) / e ** 0.5
-    w_hh = torch.randn(3 * n, n, generator=gen) * (2.0 / n ** 0.5)
-    b_ih, b_hh = torch.randn(3 * n, generator=gen) * 0.1, torch.randn(3 * n, generator=gen) * 0.1
-
-    def step(h, x):
-        gi, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
-        r = torch.sigmoid(gi[..., :n] + gh[..., :n])
-        z = torch.sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n])
-        cand = torch.tanh(gi[..., 2 * n:] + r * gh[..., 2 * n:])
-        return (1 - z) * cand + z * h
-
-    def closed_form(h, x):
-        return gru_jacobian(h, x, w_ih, w_hh, b_ih, b_hh)
-
-    return step, closed_form
+def gru_model(n: int, e: int, seed: int = 0) -> torch.nn.Module:
+    """A GRU ``SentimentRNN`` with weights scaled up x2 (slow, non-trivial dynamics)."""
+    torch.manual_seed(seed)
+    model = build_model("gru", vocab_size=10, embed_dim=e, hidden_size=n)
+    with torch.no_grad():
+        for p in model.rnn.parameters():
+            p.mul_(2.0)
+        for p in model.parameters():
+            p.requires_grad_(False)
+    return model.eval()
 
 
 def timed(label: str, fn, per: int | None = None):
@@ -66,7 +43,7 @@ def timed(label: str, fn, per: int | None = None):
     out = fn()
     dt = time.perf_counter() - t0
     extra = f"  ({dt / per * 1e3:.2f} ms per point)" if per else ""
-    print(f"{label:48s} {dt:8.2f} s{extra}")
+    print(f"{label:52s} {dt:8.2f} s{extra}")
     return out, dt
 
 
@@ -76,37 +53,56 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--embed", type=int, default=64)
     parser.add_argument("--loop-points", type=int, default=50)
-    parser.add_argument("--eig-subset", type=int, default=200,
-                        help="points for the slower eig variants (numpy, 2 threads)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     k, n, e = args.points, args.hidden, args.embed
-    step, closed_form = make_gru(n, e)
+    model = gru_model(n, e)
     h = torch.tanh(torch.randn(k, n))
     x0 = torch.zeros(k, e)
     print(f"GRU N = {n}, E = {e}, K = {k} points, {torch.get_num_threads()} threads\n")
 
-    j_rev, _ = timed("vmap(jacrev) [library, chunks of 256]",
-                     lambda: recurrent_jacobians(step, h, input_dim=e), k)
-    j_fwd, _ = timed("vmap(jacfwd) [chunks of 256]", lambda: torch.cat(
-        [vmap(jacfwd(step))(h[s:s + 256], x0[s:s + 256]) for s in range(0, k, 256)]), k)
-    j_cf, _ = timed("closed form (batched)", lambda: closed_form(h, x0), k)
-    print(f"{'  max |closed form - jacrev|, |jacfwd - jacrev|':48s} "
-          f"{(j_cf - j_rev).abs().max():.1e}, {(j_fwd - j_rev).abs().max():.1e}")
+    print("Jacobians dF/dh")
     m = args.loop_points
-    _, dt = timed(f"per-point autograd.functional.jacobian (x{m})", lambda: [
-        torch.autograd.functional.jacobian(step, (h[i], x0[i]))[0] for i in range(m)], m)
-    print(f"{'  extrapolated to K points':48s} {dt * k / m:8.2f} s\n")
+    _, dt_loop = timed(f"baseline: per-point autograd.functional.jacobian (x{m})", lambda: [
+        torch.autograd.functional.jacobian(model.step, (h[i], x0[i]))[0] for i in range(m)], m)
+    t_loop = dt_loop * k / m
+    print(f"{'  extrapolated to K points':52s} {t_loop:8.2f} s")
+    j_rev, t_rev = timed("vmap(jacrev), chunks of 256", lambda: torch.cat(
+        [vmap(jacrev(model.step))(h[s:s + 256], x0[s:s + 256]) for s in range(0, k, 256)]), k)
+    j_fwd, t_fwd = timed("vmap(jacfwd), chunks of 256", lambda: torch.cat(
+        [vmap(jacfwd(model.step))(h[s:s + 256], x0[s:s + 256]) for s in range(0, k, 256)]), k)
+    j, t_cf = timed("library: closed form (recurrent_jacobians)",
+                    lambda: recurrent_jacobians(model.step, h, input_dim=e), k)
+    print(f"{'  max |closed form - jacrev|, |jacfwd - jacrev|':52s} "
+          f"{(j - j_rev).abs().max():.1e}, {(j_fwd - j_rev).abs().max():.1e}")
+    print(f"  speed-up over the loop: jacrev {t_loop / t_rev:.0f}x, jacfwd {t_loop / t_fwd:.0f}x, "
+          f"closed form {t_loop / t_cf:.0f}x\n")
 
-    j = j_rev.detach()
-    s = min(args.eig_subset, k)
-    with single_thread():
-        timed(f"torch.linalg.eig, 1 thread (x{k})", lambda: torch.linalg.eig(j), k)
-        timed(f"torch.linalg.eigvals, 1 thread (x{k})", lambda: torch.linalg.eigvals(j), k)
-    timed(f"torch.linalg.eig, {args.threads} threads (x{s})", lambda: torch.linalg.eig(j[:s]), s)
-    timed(f"np.linalg.eig (x{s})", lambda: np.linalg.eig(j[:s].numpy()), s)
-    timed(f"eigendecompose: eig + R^-1 + sort (x{k})", lambda: eigendecompose(j), k)
+    print("Spectra (all eigenvalues + slowest right/left eigenvectors)")
+    ref = model.readout_vector()
+
+    def baseline():
+        with single_thread():
+            w, r = torch.linalg.eig(j)
+            return w, r, torch.linalg.inv(r)
+
+    (w0, r0, _), t_base = timed("baseline: torch.linalg.eig + inv(R), 1 thread", baseline, k)
+    _, t_vals = timed("eigenvalues only (library eigvals, threads split)", lambda: eigvals(j), k)
+    _, t_dec = timed("library eigendecompose(n_left=1)",
+                     lambda: eigendecompose(j, reference=ref, n_left=1), k)
+    (w1, r1, l1), t_slow = timed("library slowest_mode (spectra stage)",
+                                 lambda: slowest_mode(j, reference=ref), k)
+    resid = np.abs(np.einsum("kij,kj->ki", j.double().numpy(), r1) - w1[:, :1] * r1).max()
+    print(f"{'  max |J r1 - lambda1 r1|, |l1 . r1 - 1|':52s} {resid:.1e}, "
+          f"{np.abs(np.einsum('kn,kn->k', l1, r1) - 1).max():.1e}")
+    print(f"  speed-up over the baseline: eigendecompose {t_base / t_dec:.1f}x, "
+          f"slowest_mode {t_base / t_slow:.1f}x\n")
+
+    total_base, total_lib = t_rev + t_base, t_cf + t_slow
+    print(f"TOTAL Jacobians + spectra for {k} points at N = {n}: library {total_lib:.2f} s "
+          f"(closed form {t_cf:.2f} s + slowest_mode {t_slow:.2f} s) vs vmap(jacrev) + eig + inv "
+          f"{total_base:.2f} s ({total_base / total_lib:.1f}x); eigenvalues alone {t_vals:.2f} s")
 
 
 if __name__ == "__main__":

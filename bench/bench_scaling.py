@@ -8,10 +8,11 @@ q = 1/N ||h - F(h,0)||^2 < 1e-8):
 * against the number of starts (``--starts``, default 128 256 512 1024) at ``--starts-hidden``.
 
 Each search is timed twice on the same starts: the library default
-(:func:`rnn_dynamics.analysis.fixed_points.find_fixed_points`, Jacobians by ``vmap(jacrev)``, as
-the workflow runs it) and the same solver with the closed-form GRU Jacobian
-(``jacobian_fn=``, see ``bench_jacobians.gru_jacobian``). ``--cap`` bounds each search's Newton
-phase (``time_limit``); a capped run is marked and larger sizes of that method are skipped.
+(:func:`rnn_dynamics.analysis.fixed_points.find_fixed_points` on ``model.step``: closed-form
+Jacobians, as the workflow runs it) and the same solver on a plain callable wrapping the step,
+which gets the generic ``vmap(jacrev)`` Jacobians (what a user's own cell gets). ``--cap``
+bounds each search's Newton phase (``time_limit``); a capped run is marked and larger sizes of
+that method are skipped.
 
 Training (``rnn_dynamics.training.train_step``: embedding, fused RNN, loss, backward, clipping,
 Adam) on IMDB-like length-bucketed batches of 64 (embedding 128), in microseconds per real token,
@@ -37,7 +38,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fixed_points import trained_model, visited_states  # noqa: E402
-from bench_jacobians import gru_jacobian  # noqa: E402
 from bench_training import BATCH, EMBED, VOCAB, bare_module, imdb_like, timed  # noqa: E402
 
 from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts  # noqa: E402
@@ -47,22 +47,11 @@ from rnn_dynamics.training import length_buckets, train_step  # noqa: E402
 
 # --------------------------------------------------------------------------- fixed points
 
-def closed_form_jacobian(model):
-    layer = model.rnn[0]
-    weights = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
-
-    def jacobian_fn(h):
-        with torch.no_grad():
-            return gru_jacobian(h, h.new_zeros(h.shape[0], model.input_dim), *weights)
-
-    return jacobian_fn
-
-
 def search(model, starts, method: str, args) -> dict:
-    kw = {"jacobian_fn": closed_form_jacobian(model)} if method == "closed" else {}
+    step = model.step if method == "library" else (lambda h, x: model.step(h, x))
     t0 = time.perf_counter()
-    table = find_fixed_points(model.step, starts, model.input_dim, tol=args.tol,
-                              max_iters=args.newton_iters, time_limit=args.cap, **kw)
+    table = find_fixed_points(step, starts, model.input_dim, tol=args.tol,
+                              max_iters=args.newton_iters, time_limit=args.cap)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "converged": int(table["converged"].sum()), "k": len(table),
             "capped": seconds >= args.cap}
@@ -91,7 +80,7 @@ def fixed_point_rows(args, models: Models) -> list[dict]:
     for sweep, hidden, k in plan:
         model, states = models.get(hidden)
         starts, _ = sample_starts(states, k, noise_std=0.0, seed=args.seed)
-        for method in ("library", "closed"):
+        for method in ("library", "jacrev"):
             key = (hidden, k, method)
             if key in done:                      # shared point of the two sweeps
                 rows.append(dict(done[key], sweep=sweep))
@@ -181,8 +170,8 @@ def plot(fp_rows, tr_rows, args) -> None:
     import matplotlib.ticker
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    labels = {"library": "library default (vmap(jacrev) Jacobians)",
-              "closed": "closed-form GRU Jacobian"}
+    labels = {"library": "library default (closed-form Jacobians)",
+              "jacrev": "generic step (vmap(jacrev) Jacobians)"}
     for ax, sweep, xkey, xlabel, title in (
             (axes[0], "hidden", "hidden", "hidden size N",
              f"Fixed-point search vs hidden size\n(GRU, {args.starts_fixed} starts, q < "
@@ -190,7 +179,7 @@ def plot(fp_rows, tr_rows, args) -> None:
             (axes[1], "starts", "starts", "number of starts K",
              f"Fixed-point search vs number of starts\n(GRU, hidden {args.starts_hidden}, q < "
              f"{args.tol:g})")):
-        for method, marker in (("library", "o-"), ("closed", "s-")):
+        for method, marker in (("library", "o-"), ("jacrev", "s-")):
             pts = [r for r in fp_rows if r["sweep"] == sweep and r["method"] == method
                    and not r["skipped"]]
             if not pts:
@@ -250,7 +239,7 @@ def plot(fp_rows, tr_rows, args) -> None:
 def print_tables(fp_rows, tr_rows) -> None:
     print("\nfixed-point search (GRU)")
     print(f"{'sweep':7s} {'hidden':>6s} {'starts':>6s} {'library s':>10s} {'conv':>6s} "
-          f"{'closed s':>9s} {'conv':>6s} {'library/closed':>14s}")
+          f"{'jacrev s':>9s} {'conv':>6s} {'jacrev/library':>14s}")
     keys = []
     for r in fp_rows:
         key = (r["sweep"], r["hidden"], r["starts"])
@@ -259,7 +248,7 @@ def print_tables(fp_rows, tr_rows) -> None:
     for sweep, hidden, k in keys:
         get = {r["method"]: r for r in fp_rows
                if (r["sweep"], r["hidden"], r["starts"]) == (sweep, hidden, k)}
-        lib, cf = get.get("library"), get.get("closed")
+        lib, cf = get.get("library"), get.get("jacrev")
 
         def cell(r):
             if r is None or r["skipped"]:
@@ -267,11 +256,11 @@ def print_tables(fp_rows, tr_rows) -> None:
             mark = "*" if r["capped"] else " "
             return f"{r['seconds']:9.2f}{mark} {r['converged']:6d}"
 
-        ratio = (lib["seconds"] / cf["seconds"] if lib and cf and not lib["skipped"]
+        ratio = (cf["seconds"] / lib["seconds"] if lib and cf and not lib["skipped"]
                  and not cf["skipped"] else np.nan)
         print(f"{sweep:7s} {hidden:6d} {k:6d} {cell(lib)} {cell(cf)[1:]} {ratio:13.1f}x")
     print("(* = hit the --cap time limit; larger sizes of that method skipped)")
-    for method in ("library", "closed"):
+    for method in ("library", "jacrev"):
         for sweep, key in (("hidden", "hidden"), ("starts", "starts")):
             pts = [r for r in fp_rows if r["sweep"] == sweep and r["method"] == method
                    and not r["skipped"] and not r["capped"]]

@@ -115,3 +115,54 @@ def test_leading_left_eigenvectors_equal_the_rows_of_the_full_inverse(n):
     np.testing.assert_array_equal(r1, r)
     assert np.abs(left1 - left[:, :2, :]).max() < 1e-4
     assert np.abs(np.einsum("kin,knj->kij", left1, r) - np.eye(n)[:2]).max() < 1e-4
+
+
+@pytest.mark.parametrize("n", [192, 256])
+def test_batched_routines_split_over_two_threads_are_correct(n):
+    """Batches big enough to be split over worker threads (the LU-trap sizes, 2 threads)."""
+    from rnn_dynamics.analysis._linalg import batched_inv, batched_solve, eigvals
+
+    torch.set_num_threads(2)
+    gen = torch.Generator().manual_seed(n + 2)
+    a = torch.randn(40, n, n, generator=gen, dtype=torch.float64) / n ** 0.5
+    a = a + 2 * torch.eye(n, dtype=torch.float64)
+    b = torch.randn(40, n, generator=gen, dtype=torch.float64)
+    x = batched_solve(a, b)
+    assert (a @ x.unsqueeze(-1)).squeeze(-1).sub(b).abs().max() < 1e-10
+    eye = torch.eye(n, dtype=torch.float64)
+    assert (batched_inv(a) @ a - eye).abs().max() < 1e-10
+    singular = a.clone()
+    singular[3] = 0.0                                  # one singular matrix: NaN row, not a crash
+    xs = batched_solve(singular, b)
+    assert torch.isnan(xs[3]).all() and torch.isfinite(xs[4:]).all()
+    w = eigvals(a[:20])
+    want = torch.linalg.eigvals(a[:20])
+    torch.testing.assert_close(torch.sort(w.real, dim=-1)[0], torch.sort(want.real, dim=-1)[0])
+
+
+@pytest.mark.parametrize("leading", ["real", "complex"])
+def test_slowest_mode_equals_the_full_decomposition(leading):
+    """Eigenvalues plus inverse iteration give eigendecompose's r1 and l1 (same conventions)."""
+    from rnn_dynamics.analysis.spectra import slowest_mode
+
+    torch.set_num_threads(2)
+    n, k = 64, 40
+    gen = torch.Generator().manual_seed(7)
+    bulk = 0.5 * torch.randn(k, n, n, generator=gen, dtype=torch.float64) / n ** 0.5
+    u = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))[0]
+    if leading == "real":                                 # a line attractor: lambda_1 ~ 0.99
+        j = bulk + 0.99 * torch.outer(u[:, 0], u[:, 0])
+    else:                                                 # a slow rotation: 0.95 exp(+-0.3i)
+        rot = 0.95 * torch.tensor([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]],
+                                  dtype=torch.float64)
+        j = bulk + u[:, :2] @ rot @ u[:, :2].T
+    ref = torch.randn(n, generator=gen)
+    w, r, left = eigendecompose(j, reference=ref, n_left=1)
+    w1, r1, l1 = slowest_mode(j, reference=ref)
+    assert (np.abs(w1[:, 0].imag) > 0.1).all() == (leading == "complex")
+    np.testing.assert_allclose(w1, w, atol=1e-10)
+    np.testing.assert_allclose(r1, r[:, :, 0], atol=1e-8)
+    np.testing.assert_allclose(l1, left[:, 0, :], atol=1e-8)
+    np.testing.assert_allclose(np.einsum("kn,kn->k", l1, r1), 1.0, atol=1e-10)
+    jr = np.einsum("kij,kj->ki", j.numpy(), r1)
+    np.testing.assert_allclose(jr, w1[:, :1] * r1, atol=1e-8)

@@ -38,9 +38,12 @@ def linear_system():
 def test_fixed_point_is_origin_and_jacobians_are_a_and_b(linear_system):
     step, a, b, _ = linear_system
     starts = torch.randn(8, N, dtype=torch.float64)
-    table = find_fixed_points(step, starts, E, tol=1e-20, unique_tol=1e-8)
+    # without a trust radius one Newton step is exact for a linear map
+    table = find_fixed_points(step, starts, E, tol=1e-20, unique_tol=1e-8, max_step=float("inf"))
     assert table["converged"].all()
-    assert table["iterations"].max() <= 2  # Newton is exact for a linear map
+    assert table["iterations"].max() <= 2
+    capped = find_fixed_points(step, starts, E, tol=1e-20, unique_tol=1e-8)   # default radius
+    assert capped["converged"].all() and capped["iterations"].max() > 1
     pts = np.stack(table["h"])
     assert np.abs(pts).max() < 1e-5
     assert table["kept"].sum() == 1 and table["duplicate"].sum() == 7
@@ -119,6 +122,6 @@ def test_word_effects_linear(linear_system):
 def test_user_supplied_jacobian(linear_system):
     step, a, _, _ = linear_system
     starts = torch.randn(4, N, dtype=torch.float64)
-    table = find_fixed_points(step, starts, E, tol=1e-20,
+    table = find_fixed_points(step, starts, E, tol=1e-20, max_step=float("inf"),
                               jacobian_fn=lambda h: a.expand(h.shape[0], N, N))
     assert table["converged"].all() and table["iterations"].max() <= 2

@@ -1,20 +1,20 @@
-"""Batched dense linear algebra that is safe on every backend we run on.
+"""Batched dense linear algebra that is safe and fast on every backend we run on.
 
 Why this module exists: with torch 2.13's CPU build (oneMKL) and more than one intra-op thread,
 batched LU (``torch.linalg.solve``, ``lu_factor``, ``inv``) of matrices larger than ~160 fails
-('Parameter 6 was incorrect on entry to SLASWP') or returns garbage. NumPy's batched LAPACK
-(OpenBLAS) is correct and about as fast, so on CPU we route solves and inverses through NumPy;
-on CUDA torch's own kernels are used. ``torch.linalg.eig`` is correct on CPU and was the fastest
-option measured here with ONE thread (~40 ms per 256x256 matrix; ``np.linalg.eig`` ~32-160 ms).
-With two threads on busy cores it was 5-40x slower (MKL threads contending), so :func:`eig` runs
-single-threaded: batches are many small matrices, where threads inside one matrix gain little.
-The same holds for NumPy's batched solve/inverse (OpenBLAS): one thread was 4x faster than two
-(0.6 vs 2.5 ms per 256x256 solve), so they also run under ``threadpool_limits(1)``.
+('Parameter 6 was incorrect on entry to SLASWP') or returns garbage. With ONE intra-op thread
+it is correct. Our batches are many small matrices, where threads inside one matrix gain
+little anyway, so on CPU every routine here splits the batch into blocks and runs one block
+per worker thread, each worker's torch (and BLAS) limited to one thread: correct, and 1.7-1.9x
+faster than one thread on 2 cores (``bench/bench_jacobians.py``). Workers = the caller's
+``torch.get_num_threads()`` (the rule's ``threads:`` in the workflow). On CUDA torch's own
+batched kernels are used directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -25,6 +25,52 @@ from torch import Tensor
 # Bump when a change alters results (part of the stages' code versions).
 STAGE_VERSION = "1"
 
+MIN_BLOCK = 16          # matrices per worker below which splitting costs more than it gains
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block with one torch intra-op thread and one BLAS thread, then restore."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def split_batch(fn: Callable[..., Tensor | tuple[Tensor, ...]], *batches: Tensor,
+                workers: int | None = None) -> Tensor | tuple[Tensor, ...]:
+    """``fn(*batches)`` computed block-wise along dim 0 in ``workers`` threads, one torch
+    thread each; outputs (a tensor or a tuple of tensors) are concatenated back in order."""
+    workers = torch.get_num_threads() if workers is None else workers
+    k = batches[0].shape[0]
+    workers = max(1, min(workers, k // MIN_BLOCK))
+    bounds = np.linspace(0, k, workers + 1).astype(int)
+    blocks = [tuple(b[lo:hi] for b in batches) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    def run(args: tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
+        torch.set_num_threads(1)      # OpenMP settings can be per thread: pin each worker too
+        return fn(*args)
+
+    with single_thread():
+        if workers == 1:
+            return fn(*batches)
+        with ThreadPoolExecutor(workers) as pool:
+            outs = list(pool.map(run, blocks))
+    if isinstance(outs[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*outs))
+    return torch.cat(outs)
+
+
+def _solve_or_nan(a: Tensor, b: Tensor) -> Tensor:
+    x, info = torch.linalg.solve_ex(a, b)
+    bad = info != 0
+    if bool(bad.any()):
+        x[bad] = float("nan")
+    return x
+
 
 def batched_solve(a: Tensor, b: Tensor) -> Tensor:
     """Solve ``a @ x = b`` for batches of square ``a`` [K, N, N] and vectors ``b`` [K, N].
@@ -32,31 +78,17 @@ def batched_solve(a: Tensor, b: Tensor) -> Tensor:
     Exactly singular matrices do not fail the batch: their rows come back as NaN, so callers
     (the Newton solver) can reject that step and damp it instead.
     """
-    if a.device.type == "cpu":
-        an, bn = a.detach().numpy(), b.detach().numpy()[..., None]
-        with threadpool_limits(1):
-            try:
-                x = np.linalg.solve(an, bn)[..., 0]
-            except np.linalg.LinAlgError:
-                x = np.full(b.shape, np.nan, dtype=bn.dtype)
-                for i in range(len(an)):
-                    try:
-                        x[i] = np.linalg.solve(an[i], bn[i])[:, 0]
-                    except np.linalg.LinAlgError:
-                        pass
-        return torch.from_numpy(x).to(dtype=b.dtype)
-    x, info = torch.linalg.solve_ex(a, b.unsqueeze(-1))
-    x = x.squeeze(-1)
-    return torch.where((info == 0).unsqueeze(-1), x, torch.full_like(x, float("nan")))
+    rhs = b.unsqueeze(-1)
+    if a.device.type != "cpu":
+        return _solve_or_nan(a, rhs).squeeze(-1)
+    return split_batch(_solve_or_nan, a.detach(), rhs.detach()).squeeze(-1)
 
 
 def batched_inv(a: Tensor) -> Tensor:
     """Inverse of a batch of square (real or complex) matrices [..., N, N]."""
-    if a.device.type == "cpu":
-        with threadpool_limits(1):
-            inv = np.linalg.inv(a.detach().numpy())
-        return torch.from_numpy(inv).to(dtype=a.dtype)
-    return torch.linalg.inv(a)
+    if a.device.type != "cpu":
+        return torch.linalg.inv(a)
+    return split_batch(torch.linalg.inv, a.detach())
 
 
 def leading_inverse_rows(r: np.ndarray, k: int) -> np.ndarray:
@@ -65,33 +97,23 @@ def leading_inverse_rows(r: np.ndarray, k: int) -> np.ndarray:
     Row i of R^-1 solves R^T x = e_i: one LU and k right-hand sides instead of N (the spectra
     stage needs only the slowest left eigenvector).
     """
-    n = r.shape[-1]
-    rhs = np.broadcast_to(np.eye(n, k, dtype=r.dtype), (*r.shape[:-2], n, k))
-    with threadpool_limits(1):
-        x = np.linalg.solve(np.swapaxes(r, -1, -2), rhs)
-    return np.swapaxes(x, -1, -2)
-
-
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block with one torch intra-op thread, then restore the previous setting."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    rt = torch.from_numpy(np.ascontiguousarray(np.swapaxes(r, -1, -2)))
+    rhs = torch.eye(r.shape[-1], k, dtype=rt.dtype).expand(rt.shape[0], -1, -1)
+    x = split_batch(torch.linalg.solve, rt, rhs) if len(rt) else rhs.clone()
+    return np.swapaxes(x.numpy(), -1, -2)
 
 
 def eig(a: Tensor) -> tuple[Tensor, Tensor]:
-    """``torch.linalg.eig`` of a batch [K, N, N] on CPU with one thread (see module docstring)."""
+    """``torch.linalg.eig`` of a batch [K, N, N] on CPU, split over worker threads."""
     a = a.detach().cpu()
-    with single_thread():
+    if len(a) == 0:
         return torch.linalg.eig(a)
+    return split_batch(torch.linalg.eig, a)
 
 
 def eigvals(a: Tensor) -> Tensor:
     """Eigenvalues only (cheaper: no eigenvectors), same threading policy as :func:`eig`."""
     a = a.detach().cpu()
-    with single_thread():
+    if len(a) == 0:
         return torch.linalg.eigvals(a)
+    return split_batch(torch.linalg.eigvals, a)

@@ -6,16 +6,21 @@ Convention (the paper's, not the public finders' 1/2 ||.||^2): the speed of a st
 Two solvers share the output table:
 
 * :func:`find_fixed_points` -- batched Newton on the residual ``r(h) = F(h, 0) - h``: solve
-  ``(J - I) d = -r`` with exact Jacobians (``vmap(jacrev(step))``). A point whose Newton step does
-  not reduce q switches to Levenberg-Marquardt, ``(A^T A + mu s I) d = -A^T r`` with
-  ``A = J - I`` and ``s = tr(A^T A) / N``; mu grows x10 on a rejected step and shrinks /10 (back
-  to pure Newton) on accepted ones. Near a fixed point this converges quadratically, so points
-  reach q < 1e-8 in tens of iterations where Adam needs thousands of steps.
+  ``(J - I) d = -r`` with exact Jacobians (closed forms for our cells, ``vmap(jacrev(step))``
+  for any other step; see :mod:`.jacobians`). A step is capped at a trust radius (half the
+  starts' spread: near a line attractor J - I is nearly singular along the line and a full
+  step would throw the point far along it); if it does not reduce q, shorter steps along it
+  are tried, then the point switches to Levenberg-Marquardt, ``(A^T A + mu s I) d = -A^T r``
+  with ``A = J - I`` and ``s = tr(A^T A) / N``; mu grows x10 on a rejected step and shrinks
+  /10 (back to pure Newton) on accepted ones. Near a fixed point this converges
+  quadratically, so points reach q < 1e-8 in a handful of iterations where Adam needs
+  thousands of steps.
 * :func:`find_fixed_points_adam` -- the baseline used by public fixed-point finders: batched
   Adam on q, here with per-point masking so converged points stop moving.
 
 Every point carries its own convergence mask: a converged point stops, the others go on until they
-converge, stall (mu too large) or hit the iteration cap; nothing stops the batch early.
+converge, stall (q flat over 4 iterations, not halved over 10, or mu too large: a slow point,
+not a fixed point) or hit the iteration cap; nothing stops the batch early.
 
 Output table (one row per start), see :func:`build_table`::
 
@@ -47,7 +52,7 @@ from ._linalg import batched_solve, eigvals
 from .jacobians import recurrent_jacobians
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 Step = Callable[[Tensor, Tensor], Tensor]
 JacobianFn = Callable[[Tensor], Tensor]   # h [K, N] -> dF/dh at (h, 0), [K, N, N]
@@ -134,74 +139,109 @@ def _adam(step: Step, h: Tensor, *, input_dim: int, lr: float, max_steps: int, t
     return h, q, converged, iters
 
 
+RADIUS_FACTOR = 0.5
+FLAT_WINDOW = 4
+
+
+def default_max_step(starts: Tensor) -> float:
+    """Trust radius of one Newton step: half the starts' RMS distance from their centroid.
+
+    Near a line attractor J - I is nearly singular along the line, and a full Newton step can
+    throw a point far along it, into slow regions that are not fixed points (with no cap, 16
+    of 1,024 GRU starts ended there; capped at this radius all converged, in fewer iterations).
+    """
+    if starts.shape[0] < 2:
+        return 1.0
+    spread = (starts - starts.mean(0)).double().pow(2).sum(-1).mean().sqrt()
+    return float(RADIUS_FACTOR * spread.clamp_min(1e-3))
+
+
 def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: int,
                mu0: float = 1e-4, mu_max: float = 1e8, chunk_size: int = 256,
                max_step: float | None = None, time_limit: float | None = None,
                jacobian_fn: JacobianFn | None = None, stall_every: int = 10,
+               stall_gain: float = 0.5, backtrack: tuple[float, ...] = (1.0, 0.25, 0.0625),
                ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Batched Newton with per-point Levenberg-Marquardt damping (see module docstring).
 
-    A step longer than ``max_step`` (default: twice the largest start norm) counts as rejected:
-    near a line attractor J - I is nearly singular along the line and an undamped Newton step
-    could throw a point far along it.
+    A step longer than ``max_step`` (default :func:`default_max_step`) is shortened to that
+    length (a trust radius); it is accepted when q decreases, else the ``backtrack`` fractions
+    of it are tried (residuals only) before the point switches to LM. Each iteration touches only the
+    active points: their Jacobians are recomputed (a closed form costs about as much as
+    storing and gathering them) and residuals are carried over from the last accepted step.
     """
     h = h.detach().clone()
     k, n = h.shape
     if max_step is None:
-        max_step = 2 * float(h.double().norm(dim=-1).max().clamp_min(1e-3)) if k else 1.0
+        max_step = default_max_step(h)
     dev = h.device
-    eye = torch.eye(n, dtype=h.dtype, device=dev)
-    q = speed_q(step, h, input_dim).double()
+    if jacobian_fn is not None:
+        def a_of(x: Tensor) -> Tensor:
+            return jacobian_fn(x) - torch.eye(n, dtype=x.dtype, device=dev)
+    else:
+        def a_of(x: Tensor) -> Tensor:
+            a = recurrent_jacobians(step, x, input_dim=input_dim, chunk_size=chunk_size)
+            a.diagonal(dim1=-2, dim2=-1).sub_(1.0)          # fresh tensor: A = J - I in place
+            return a
+
+    def residual(x: Tensor) -> Tensor:
+        return step(x, x.new_zeros(x.shape[0], input_dim)) - x
+
+    with torch.no_grad():
+        r = residual(h)
+    q = r.double().pow(2).mean(-1)
     mu = torch.zeros(k, dtype=h.dtype, device=dev)           # 0 = pure Newton
-    need_jac = torch.ones(k, dtype=torch.bool, device=dev)
-    jac = torch.zeros(0, n, n, dtype=h.dtype, device=dev)  # allocated on first use: K N^2
     iters = torch.zeros(k, dtype=torch.long, device=dev)
     converged = q < tol
     stalled = ~torch.isfinite(q)
-    q_checkpoint = q.clone()
+    q_past = q.expand(stall_every, k).clone()               # q of the last stall_every iterations
     t0 = time.perf_counter()
     for it in range(max_iters):
-        if it and it % stall_every == 0:
-            # Newton converges quadratically; a point that has not halved q in ``stall_every``
-            # iterations is creeping into a slow point (a local minimum of q), not a fixed point.
-            stalled = stalled | (q > 0.5 * q_checkpoint)
-            q_checkpoint = q.clone()
-        active = ~converged & ~stalled
-        ia = active.nonzero().squeeze(1)
+        if it >= stall_every:
+            # Newton converges quadratically; a point whose q has not fallen below
+            # ``stall_gain`` x its value ``stall_every`` iterations ago is creeping into a slow
+            # point (a local minimum of q), not a fixed point.
+            stalled = stalled | (q > stall_gain * q_past[it % stall_every])
+        if it >= FLAT_WINDOW:
+            # and one whose q is flat (< 10% lower than FLAT_WINDOW iterations ago) sits on one
+            stalled = stalled | (q > 0.9 * q_past[(it - FLAT_WINDOW) % stall_every])
+        q_past[it % stall_every] = q
+        ia = (~converged & ~stalled).nonzero().squeeze(1)
         if ia.numel() == 0 or (time_limit is not None and time.perf_counter() - t0 > time_limit):
             break
-        # Jacobians only where the point moved since they were last computed (a rejected step
-        # keeps h, so LM retries reuse J).
-        if jac.shape[0] == 0:
-            jac = h.new_zeros(k, n, n)
-        todo = ia[need_jac[ia]]
-        if todo.numel():
-            jac[todo] = (jacobian_fn(h[todo]) if jacobian_fn is not None else
-                         recurrent_jacobians(step, h[todo], input_dim=input_dim,
-                                             chunk_size=chunk_size))
-            need_jac[todo] = False
         with torch.no_grad():
-            ha = h[ia]
-            r = step(ha, ha.new_zeros(ia.numel(), input_dim)) - ha
-            a = jac[ia] - eye
-            mu_a = mu[ia]
-            delta = torch.empty_like(ha)
-            newton = mu_a == 0
-            if bool(newton.any()):
-                delta[newton] = batched_solve(a[newton], -r[newton]).to(dev)
-            if bool((~newton).any()):
-                al, rl = a[~newton], r[~newton]
+            ha, ra = h[ia], r[ia]
+            a = a_of(ha)
+            newton = mu[ia] == 0
+            if bool(newton.all()):
+                delta = batched_solve(a, -ra).to(dev)
+            else:
+                delta = torch.empty_like(ha)
+                if bool(newton.any()):
+                    delta[newton] = batched_solve(a[newton], -ra[newton]).to(dev)
+                lm = ~newton
+                al, rl = a[lm], ra[lm]
                 ata = al.mT @ al
                 scale = ata.diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(1e-30)
-                lhs = ata + (mu_a[~newton] * scale)[:, None, None] * eye
-                delta[~newton] = batched_solve(lhs, -(al.mT @ rl.unsqueeze(-1)).squeeze(-1)).to(dev)
-            h_try = ha + delta
-            q_try = speed_q(step, h_try, input_dim).double()
-            ok = torch.isfinite(q_try) & (q_try < q[ia]) & (delta.norm(dim=-1) <= max_step)
+                ata.diagonal(dim1=-2, dim2=-1).add_((mu[ia][lm] * scale)[:, None])
+                delta[lm] = batched_solve(ata, -(al.mT @ rl.unsqueeze(-1)).squeeze(-1)).to(dev)
+            del a
+            shrink = (max_step / delta.norm(dim=-1)).clamp(max=1.0)
+            delta = delta * shrink.unsqueeze(-1)
+            ok = torch.zeros(ia.numel(), dtype=torch.bool, device=dev)
+            for fraction in backtrack:
+                # shorter steps along the same direction cost a residual each, no new solve
+                todo = (~ok).nonzero().squeeze(1)
+                if todo.numel() == 0:
+                    break
+                h_try = ha[todo] + fraction * delta[todo]
+                r_try = residual(h_try)
+                q_try = r_try.double().pow(2).mean(-1)
+                better = torch.isfinite(q_try) & (q_try < q[ia[todo]])
+                done, idx = todo[better], ia[todo[better]]
+                h[idx], r[idx], q[idx] = h_try[better], r_try[better], q_try[better]
+                ok[done] = True
             acc, rej = ia[ok], ia[~ok]
-            h[acc] = h_try[ok]
-            q[acc] = q_try[ok]
-            need_jac[acc] = True
             mu_acc = mu[acc] / 10
             mu[acc] = torch.where(mu_acc < mu0, torch.zeros_like(mu_acc), mu_acc)
             mu[rej] = torch.clamp(mu[rej] * 10, min=mu0)
@@ -287,12 +327,15 @@ def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float 
     Adam steps (lr ``adam_lr``) may precede Newton to bring far starts closer. Points with
     q = 1/N ||h - F(h, 0)||^2 < ``tol`` are converged. Returns the table described in the module
     docstring; if nothing converges, the table says so (see :func:`explain_no_fixed_points`).
-    ``max_step`` caps one step's length (default: twice the largest start norm); ``mu0`` and
+    ``max_step`` caps one step's length (default: :func:`default_max_step` of all starts); ``mu0`` and
     ``mu_max`` are the LM damping's first and give-up values (relative to tr(A^T A)/N);
     ``time_limit`` (s) bounds each batch's Newton phase. ``jacobian_fn(h [K, N]) -> [K, N, N]``
     replaces ``vmap(jacrev(step))`` (which costs ~N x more than a closed form, since it pushes an
     identity basis through the weight matrices); give one for large N if your cell has it.
     """
+    if max_step is None:
+        max_step = default_max_step(starts)
+
     def solve(chunk: Tensor):
         h = chunk
         extra = torch.zeros(chunk.shape[0], dtype=torch.long, device=chunk.device)
@@ -401,7 +444,8 @@ def polish_fixed_points(step: Step, points: Tensor | np.ndarray, input_dim: int,
     step_d = step_in_dtype(step, dtype)
     h0 = torch.as_tensor(np.asarray(points) if not isinstance(points, Tensor) else points)
     h0 = h0.to(dtype)
-    h, q, conv, _ = _newton_lm(step_d, h0, input_dim=input_dim, tol=tol, max_iters=max_iters)
+    h, q, conv, _ = _newton_lm(step_d, h0, input_dim=input_dim, tol=tol, max_iters=max_iters,
+                               max_step=max(default_max_step(h0), 0.1))
     pts, qn, convn = h.cpu().numpy(), q.cpu().numpy(), conv.cpu().numpy().astype(bool)
     labels = np.full(len(pts), -1, dtype=np.int64)
     cand = np.flatnonzero(convn)

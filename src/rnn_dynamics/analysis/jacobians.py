@@ -2,8 +2,11 @@
 
 The paper linearises F around fixed points (h*, x* = 0):
 ``F(h* + dh, x) ~ h* + J_rec dh + J_inp x``. We get both Jacobians exactly with
-``torch.func.vmap(torch.func.jacrev(step, argnums=(0, 1)))`` rather than writing closed forms
-per architecture, so any step that works under ``torch.func`` (the model contract) is covered.
+``torch.func.vmap(torch.func.jacrev(step, argnums=(0, 1)))``, so any step that works under
+``torch.func`` (the model contract) is covered. When ``step`` is the ``step`` method of a model
+that also has ``step_jacobians(h, x) -> (J_rec, J_inp)`` (our ``SentimentRNN``: closed forms in
+:mod:`rnn_dynamics.models.cell_jacobians`), that is used instead: O(N^2) per point against
+jacrev's O(N^3), 10-20x faster at N = 256.
 """
 
 from __future__ import annotations
@@ -15,9 +18,18 @@ from torch import Tensor
 from torch.func import jacrev, vmap
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 Step = Callable[[Tensor, Tensor], Tensor]
+JacobianPair = Callable[..., tuple[Tensor, Tensor | None]]
+
+
+def closed_form_of(step: Step) -> JacobianPair | None:
+    """The owner's ``step_jacobians`` when ``step`` is a bound ``step`` method that has one."""
+    owner = getattr(step, "__self__", None)
+    if getattr(step, "__name__", "") != "step":
+        return None
+    return getattr(owner, "step_jacobians", None)
 
 
 def _zeros_input(h: Tensor, input_dim: int | None) -> Tensor:
@@ -41,7 +53,7 @@ def jacobians(step: Step, h_star: Tensor, x_star: Tensor | None = None, *,
     """
     if x_star is None:
         x_star = _zeros_input(h_star, input_dim)
-    jac = vmap(jacrev(step, argnums=(0, 1)))
+    jac = closed_form_of(step) or vmap(jacrev(step, argnums=(0, 1)))
     recs, inps = [], []
     with torch.no_grad():
         for start in range(0, h_star.shape[0], chunk_size):
@@ -59,6 +71,10 @@ def recurrent_jacobians(step: Step, h: Tensor, x: Tensor | None = None, *,
     """Only dF/dh [K, N, N]: what the fixed-point solver needs (half the work of both)."""
     if x is None:
         x = _zeros_input(h, input_dim)
+    closed = closed_form_of(step)
+    if closed is not None:                    # O(N^2) per point: no chunking needed for speed
+        with torch.no_grad():
+            return closed(h, x, with_input=False)[0]
     jac = vmap(jacrev(step, argnums=0))
     with torch.no_grad():
         parts = [jac(h[s:s + chunk_size], x[s:s + chunk_size])

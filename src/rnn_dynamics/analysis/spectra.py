@@ -10,10 +10,11 @@ Conventions (used everywhere in the analysis):
   ``r_i . reference`` real and >= 0 (a sign flip for real modes) and l_i by its inverse, so
   ``L = R^-1`` still holds. Without a reference numpy/LAPACK's choice is kept.
 
-Cost (one thread, see ``_linalg``): ``torch.linalg.eig`` ~20-40 ms per 256x256 matrix; L = R^-1
-adds ~4 ms (NumPy batched inverse: torch's threaded batched LU is unsafe here). For 1,000 fixed
-points this is ~30-45 s, so the spectra stage computes full spectra once and stores only the
-eigenvalues and the top mode's vectors (``top_modes`` slices the rest).
+Cost (per 256 x 256 matrix and thread, see ``bench/bench_jacobians.py``): eigenvalues ~13 ms,
+eigenvectors as well ~18 ms, L = R^-1 another ~4 ms. The spectra stage needs all eigenvalues but
+only the slowest mode's vectors, so :func:`slowest_mode` computes eigenvalues and gets r1 and l1
+by inverse iteration (one LU of J - lambda_1 I, ~1 ms), about half the cost of
+:func:`eigendecompose`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ._linalg import batched_inv, eig, leading_inverse_rows
+from ._linalg import batched_inv, eig, eigvals, leading_inverse_rows, split_batch
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
+
+
+def mode_order(w: np.ndarray) -> np.ndarray:
+    """Indices sorting eigenvalues [K, N] by |lambda| descending, then Im lambda descending
+    (so a conjugate pair always lists +Im first, whichever routine produced it)."""
+    return np.lexsort((-w.imag, -np.abs(w)), axis=-1)
 
 
 def eigendecompose(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
@@ -40,21 +47,72 @@ def eigendecompose(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | 
     j = torch.as_tensor(j_rec).detach().cpu()
     w, r = eig(j)
     w, r = w.numpy(), r.numpy()
-    order = np.argsort(-np.abs(w), axis=-1, kind="stable")
+    order = mode_order(w)
     w = np.take_along_axis(w, order, axis=-1)
     r = np.take_along_axis(r, order[:, None, :], axis=-1)
     r = r / np.linalg.norm(r, axis=1, keepdims=True)
     if reference is not None:
-        ref = np.asarray(torch.as_tensor(reference).detach().cpu(), dtype=np.float64)
-        ref = np.broadcast_to(ref, (r.shape[0], r.shape[1]))
-        proj = np.einsum("kni,kn->ki", r, ref)
-        phase = np.where(np.abs(proj) > 1e-12, np.conj(proj) / np.maximum(np.abs(proj), 1e-300),
-                         1.0)
-        r = r * phase[:, None, :]
+        r = r * _align(r, reference)[:, None, :]
     if n_left is not None:
         return w, r, leading_inverse_rows(r, min(n_left, r.shape[-1]))
     left = batched_inv(torch.from_numpy(np.ascontiguousarray(r))).numpy()
     return w, r, left
+
+
+def _align(r: np.ndarray, reference: Tensor | np.ndarray | None) -> np.ndarray:
+    """Unit complex factors [K, M] that make each column's ``r_i . reference`` real and >= 0."""
+    if reference is None:
+        return np.ones(r.shape[::2], dtype=r.dtype)
+    ref = np.asarray(torch.as_tensor(reference).detach().cpu(), dtype=np.float64)
+    ref = np.broadcast_to(ref, (r.shape[0], r.shape[1]))
+    proj = np.einsum("kni,kn->ki", r, ref)
+    return np.where(np.abs(proj) > 1e-12, np.conj(proj) / np.maximum(np.abs(proj), 1e-300), 1.0)
+
+
+def _inverse_iteration(j: Tensor, lam: Tensor, iters: int = 3) -> tuple[Tensor, Tensor]:
+    """Right and left eigenvectors of ``j`` [K, N, N] for eigenvalues ``lam`` [K] (complex128).
+
+    Shifted inverse iteration in float64 from one LU of ``J - lambda I`` per matrix; the shift
+    is nudged by 1e-9 relative so an exact eigenvalue does not make the LU singular.
+    """
+    complex_ = bool((lam.imag != 0).any())
+    dtype = torch.complex128 if complex_ else torch.float64
+    shift = (lam if complex_ else lam.real) * (1 + 1e-9) + 1e-12
+    m = j.to(dtype) - shift[:, None, None] * torch.eye(j.shape[-1], dtype=dtype)
+    lu, piv = torch.linalg.lu_factor(m)
+    right = torch.ones(j.shape[0], j.shape[-1], 1, dtype=dtype)
+    left = right.clone()
+    for _ in range(iters):
+        right = torch.linalg.lu_solve(lu, piv, right)
+        right = right / torch.linalg.vector_norm(right, dim=1, keepdim=True)
+        # J^T y = b  <=>  J^H conj(y) = conj(b): left eigenvectors with l^T J = lambda l^T
+        left = torch.linalg.lu_solve(lu, piv, left.conj(), adjoint=True).conj()
+        left = left / torch.linalg.vector_norm(left, dim=1, keepdim=True)
+    return right[..., 0].to(torch.complex128), left[..., 0].to(torch.complex128)
+
+
+def slowest_mode(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All eigenvalues and the slowest mode's eigenvectors of a batch of Jacobians [K, N, N].
+
+    Returns ``(eigvals [K, N] complex sorted by |lambda| descending, r1 [K, N], l1 [K, N])`` with
+    the conventions of the module docstring: r1 unit norm, ``r1 . reference`` real >= 0 and
+    ``l1 . r1 = 1``; the same vectors as ``eigendecompose(..., n_left=1)`` (column 0 of R and
+    row 0 of L) at about half the cost.
+    """
+    j = torch.as_tensor(j_rec).detach().cpu()
+    w = eigvals(j).numpy()
+    order = mode_order(w)
+    w = np.take_along_axis(w, order, axis=-1)
+    if len(j) == 0:
+        empty = np.zeros((0, j.shape[-1]), dtype=np.complex128)
+        return w, empty, empty
+    lam = torch.from_numpy(np.ascontiguousarray(w[:, 0])).to(torch.complex128)
+    right, left = split_batch(_inverse_iteration, j, lam)
+    r1, l1 = right.numpy(), left.numpy()
+    r1 = r1 * _align(r1[:, :, None], reference)[:, :1]
+    l1 = l1 / np.einsum("kn,kn->k", l1, r1)[:, None]
+    return w, r1, l1
 
 
 def top_modes(eigvals: np.ndarray, right: np.ndarray, left: np.ndarray, k: int = 1,

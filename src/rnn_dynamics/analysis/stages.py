@@ -31,9 +31,9 @@ from ..io import write_parquet
 from ..runtime import resolve_device
 from . import fixed_points as fp
 from .geometry import alignment, lle_coordinate, manifold_direction, overlap_with_null
-from .jacobians import jacobians
+from .jacobians import jacobians, recurrent_jacobians
 from .linearised import linearised_accuracy, one_step_errors, run_linearised, unroll
-from .spectra import eigendecompose, time_constants
+from .spectra import slowest_mode, time_constants
 from .states import collect_states, zero_input_speed
 from .word_effects import projected_effects, select_words
 
@@ -210,9 +210,9 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike
     if len(kept) == 0:
         return _write_empty(SPECTRA_COLUMNS, out_path)
     pts = torch.from_numpy(_stack(kept["h"])).to(dev)
-    j_rec, _ = jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
+    j_rec = recurrent_jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
     w = model.readout_vector().detach().cpu()
-    eigvals, right, left = eigendecompose(j_rec.cpu(), reference=w, n_left=1)  # l1 only
+    eigvals, r1, l1 = slowest_mode(j_rec.cpu(), reference=w)
     tau = time_constants(eigvals)
     df = pd.DataFrame({
         "start_index": kept["start_index"].to_numpy(np.int64),
@@ -222,8 +222,8 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike
         "eigvals_real": list(eigvals.real.astype(np.float64)),
         "eigvals_imag": list(eigvals.imag.astype(np.float64)),
         "tau": list(tau.astype(np.float64)),
-        "r1": list(right[:, :, 0].real.astype(np.float32)),
-        "l1": list(left[:, 0, :].real.astype(np.float32)),
+        "r1": list(r1.real.astype(np.float32)),
+        "l1": list(l1.real.astype(np.float32)),
     }, columns=SPECTRA_COLUMNS)
     write_parquet(df, out_path)
     return df

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from .cell_jacobians import CELL_JACOBIANS
 from .cells import STEPS
 from .ugrnn import UGRNN
 
@@ -94,6 +95,36 @@ class SentimentRNN(nn.Module):
             out.append(hk)
             inp = hk[..., : self.hidden_size]
         return out[0] if len(out) == 1 else torch.cat(out, dim=-1)
+
+    def step_jacobians(self, h: Tensor, x: Tensor, *, with_input: bool = True,
+                       ) -> tuple[Tensor, Tensor | None]:
+        """Closed-form ``(dF/dh [K, N, N], dF/dx [K, N, E])`` of :meth:`step` at ``h`` [K, N],
+        ``x`` [K, E] (see :mod:`.cell_jacobians`); layers chain through their inputs.
+        ``with_input=False`` returns ``(dF/dh, None)`` (the fixed-point solver's case)."""
+        jac = CELL_JACOBIANS[self.arch]
+        if self.num_layers == 1:
+            layer = self.rnn[0]
+            rec, inp = jac(h, x, layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0,
+                           layer.bias_hh_l0, with_input=with_input)
+            return rec, inp
+        j_rec = h.new_zeros(h.shape[0], self.state_dim, self.state_dim)
+        j_inp = h.new_zeros(h.shape[0], self.state_dim, self.input_dim)
+        inp, prev = x, None
+        for k, layer in enumerate(self.rnn):
+            sl = self._layer_slice(k)
+            hk = h[:, sl]
+            rec, through_input = jac(hk, inp, layer.weight_ih_l0, layer.weight_hh_l0,
+                                     layer.bias_ih_l0, layer.bias_hh_l0)
+            j_rec[:, sl, sl] = rec
+            if prev is None:
+                j_inp[:, sl] = through_input
+            else:                             # layer k reads layer k-1's new hidden state
+                j_rec[:, sl] += through_input @ j_rec[:, prev]
+                j_inp[:, sl] = through_input @ j_inp[:, prev]
+            inp = self._step_fn(hk, inp, layer.weight_ih_l0, layer.weight_hh_l0,
+                                layer.bias_ih_l0, layer.bias_hh_l0)[:, : self.hidden_size]
+            prev = slice(sl.start, sl.start + self.hidden_size)
+        return j_rec, (j_inp if with_input else None)
 
     def readout_logit(self, h: Tensor) -> Tensor:
         """Logit of "positive" from flat states ``[..., N] -> [...]``."""
