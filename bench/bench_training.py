@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from rnn_dynamics.models import ARCHS, build_model
-from rnn_dynamics.training import EncodedSplit, length_buckets, train_step
+from rnn_dynamics.training import EncodedSplit, length_buckets, make_optimizer, train_step
 
 EMBED, BATCH, VOCAB = 128, 64, 20000
 
@@ -93,7 +93,8 @@ def main() -> None:
     results = {}
     for arch in args.archs:
         model = build_model(arch, VOCAB, EMBED, args.hidden)
-        optim = torch.optim.Adam(model.parameters(), lr=1e-3)
+        optim = make_optimizer(model, lr=1e-3)
+
         def full_step(ids, lengths, labels, model=model, optim=optim):
             train_step(model, optim, ids, lengths, labels, 5.0)
 

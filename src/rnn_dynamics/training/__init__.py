@@ -3,7 +3,7 @@
 from .batching import EncodedSplit, length_buckets, padding_fraction
 from .config import ModelConfig, TrainConfig
 from .evaluation import evaluate, predict_logits
-from .loop import HISTORY_COLUMNS, TrainResult, train_cell, train_step
+from .loop import HISTORY_COLUMNS, TrainResult, make_optimizer, train_cell, train_step
 from .search import sample_trials
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "TrainResult",
     "evaluate",
     "length_buckets",
+    "make_optimizer",
     "padding_fraction",
     "predict_logits",
     "sample_trials",
