@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--newton-iters", type=int, default=100)
     parser.add_argument("--cap", type=float, default=60.0,
                         help="time limit (s) of one search's Newton phase")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads, fixed points")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads, fixed points")
     parser.add_argument("--train-archs", nargs="*", default=["gru", "lstm"])
     parser.add_argument("--train-threads", type=int, default=1)
     parser.add_argument("--train-batches", type=int, default=2)

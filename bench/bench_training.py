@@ -26,7 +26,13 @@ import torch
 from torch import nn
 
 from rnn_dynamics.models import ARCHS, build_model
-from rnn_dynamics.training import EncodedSplit, length_buckets, make_optimizer, train_step
+from rnn_dynamics.training import (
+    EncodedSplit,
+    length_buckets,
+    make_optimizer,
+    padding_fraction,
+    train_step,
+)
 
 EMBED, BATCH, VOCAB = 128, 64, 20000
 
@@ -89,6 +95,10 @@ def main() -> None:
     lens = [int(split.lengths[b].max()) for b in batches]
     print(f"torch {torch.__version__}, {args.threads} threads, hidden {args.hidden}, embed {EMBED},"
           f" batch {BATCH}, {len(batches)} batches, T_max {min(lens)}..{max(lens)}")
+    for size in (BATCH, BATCH // 2):
+        share = padding_fraction(split.lengths, length_buckets(split.lengths, batch_size=size))
+        print(f"padding: {100 * share:.1f}% of processed tokens in the training loop's "
+              f"length buckets of {size} ({len(split.lengths)} IMDB-like lengths)")
     print(f"{'arch':8s} {'full tok/s':>11s} {'bare tok/s':>11s} {'full/bare':>9s}")
     results = {}
     for arch in args.archs:

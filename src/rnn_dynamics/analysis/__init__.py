@@ -23,7 +23,7 @@ from .linearised import (
                            run_linearised,
                            unroll,
 )
-from .spectra import eigendecompose, time_constants, top_modes
+from .spectra import eigendecompose, slowest_mode, time_constants, top_modes
 from .states import collect_states, pca_variance, pcs_for_variance, zero_input_speed
 from .word_effects import projected_effects, select_words, word_effects
 
@@ -33,6 +33,7 @@ __all__ = [
     "linearised_accuracy", "linearised_trajectory", "lle_coordinate", "manifold_direction",
     "one_step_errors", "overlap_with_null", "pca_variance", "pcs_for_variance",
     "points_from_table", "polish_fixed_points", "projected_effects", "recurrent_jacobians",
-    "run_linearised", "sample_starts", "select_words", "speed_q", "time_constants", "top_modes",
+    "run_linearised", "sample_starts", "select_words", "slowest_mode", "speed_q", "time_constants",
+    "top_modes",
     "unroll", "word_effects", "zero_input_speed",
 ]

@@ -329,9 +329,10 @@ def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float 
     docstring; if nothing converges, the table says so (see :func:`explain_no_fixed_points`).
     ``max_step`` caps one step's length (default: :func:`default_max_step` of all starts); ``mu0`` and
     ``mu_max`` are the LM damping's first and give-up values (relative to tr(A^T A)/N);
-    ``time_limit`` (s) bounds each batch's Newton phase. ``jacobian_fn(h [K, N]) -> [K, N, N]``
-    replaces ``vmap(jacrev(step))`` (which costs ~N x more than a closed form, since it pushes an
-    identity basis through the weight matrices); give one for large N if your cell has it.
+    ``time_limit`` (s) bounds each batch's Newton phase. Jacobians come from
+    :func:`.jacobians.recurrent_jacobians` (the model's closed form when ``step`` is a model's
+    ``step`` method with ``step_jacobians``, else ``vmap(jacrev(step))``, ~N x costlier);
+    ``jacobian_fn(h [K, N]) -> [K, N, N]`` replaces both.
     """
     if max_step is None:
         max_step = default_max_step(starts)
