@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from itertools import pairwise
 
 import numpy as np
 import torch
@@ -49,7 +50,7 @@ def split_batch(fn: Callable[..., Tensor | tuple[Tensor, ...]], *batches: Tensor
     k = batches[0].shape[0]
     workers = max(1, min(workers, k // MIN_BLOCK))
     bounds = np.linspace(0, k, workers + 1).astype(int)
-    blocks = [tuple(b[lo:hi] for b in batches) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    blocks = [tuple(b[lo:hi] for b in batches) for lo, hi in pairwise(bounds)]
 
     def run(args: tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
         torch.set_num_threads(1)      # OpenMP settings can be per thread: pin each worker too
