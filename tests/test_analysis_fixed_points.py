@@ -126,6 +126,21 @@ def test_no_convergence_is_reported_not_raised():
     assert explain_no_fixed_points(pd.DataFrame(columns=TABLE_COLUMNS)).startswith("No fixed")
 
 
+def test_slow_points_stop_early_and_far_steps_are_capped():
+    """q has a positive minimum (a slow point, no fixed point): the search gives up within a
+    few iterations instead of running to max_iters; no step is longer than the trust radius."""
+    def slow(h, x):                                   # r = 0.01 + 0.1 h^2 > 0 in every coordinate
+        return h + 0.01 + 0.1 * h * h + 0.0 * x.sum(-1, keepdim=True)
+
+    starts = torch.tensor([[0.5, -0.5], [1.0, 0.2], [-0.3, 0.8]], dtype=torch.float64)
+    table = find_fixed_points(slow, starts, 1, max_iters=100, max_step=0.05)
+    assert not table["converged"].any()
+    assert table["iterations"].max() <= 20
+    moved = np.linalg.norm(np.stack(table["h"]) - starts.numpy(), axis=1)
+    assert (moved <= 0.05 * table["iterations"].to_numpy() + 1e-6).all()
+    assert table["q"].min() < 1.01e-4                     # the nearest start reached the slow point
+
+
 def test_parquet_roundtrip(tmp_path):
     from rnn_dynamics.io import read_parquet, write_parquet
     step, visited = _gru_system(hidden=8)
