@@ -29,13 +29,13 @@ def unroll(step: Step, h0: Tensor, inputs: Tensor, lengths: Tensor) -> Tensor:
     """States after each token, [B, T, N]; a document's state is frozen after its length."""
     b, t_max, _ = inputs.shape
     h = h0.expand(b, -1).clone() if h0.dim() == 1 else h0.clone()
-    out = []
+    out = h.new_empty(b, t_max, h.shape[-1])        # filled in place: see run_linearised
     with torch.no_grad():
         for t in range(t_max):
             live = (t < lengths).unsqueeze(-1)
             h = torch.where(live, step(h, inputs[:, t]), h)
-            out.append(h)
-    return torch.stack(out, 1) if out else h.new_zeros(b, 0, h.shape[-1])
+            out[:, t] = h
+    return out
 
 
 def nearest_fixed_point(h: Tensor, fixed_points: Tensor) -> Tensor:
@@ -85,13 +85,15 @@ def run_linearised(inputs: Tensor, lengths: Tensor, h0: Tensor, fixed_points: Te
     current (linearised) state. Returns [B, T, N], frozen after each length."""
     b, t_max, _ = inputs.shape
     h = h0.expand(b, -1).clone() if h0.dim() == 1 else h0.clone()
-    out = []
+    # One preallocated output: appending a small state per step between the large per-step
+    # temporaries of linear_step fragmented the heap (RSS grew to 15-19 GB on 500 IMDB reviews).
+    out = h.new_empty(b, t_max, h.shape[-1])
     with torch.no_grad():
         for t in range(t_max):
             live = (t < lengths).unsqueeze(-1)
             h = torch.where(live, linear_step(h, inputs[:, t], fixed_points, j_rec, j_inp), h)
-            out.append(h)
-    return torch.stack(out, 1) if out else h.new_zeros(b, 0, h.shape[-1])
+            out[:, t] = h
+    return out
 
 
 def final_states(traj: Tensor, lengths: Tensor) -> Tensor:
