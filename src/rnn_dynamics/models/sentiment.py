@@ -104,9 +104,8 @@ class SentimentRNN(nn.Module):
         jac = CELL_JACOBIANS[self.arch]
         if self.num_layers == 1:
             layer = self.rnn[0]
-            rec, inp = jac(h, x, layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0,
-                           layer.bias_hh_l0, with_input=with_input)
-            return rec, inp
+            return jac(h, x, layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0,
+                       layer.bias_hh_l0, with_input=with_input)
         j_rec = h.new_zeros(h.shape[0], self.state_dim, self.state_dim)
         j_inp = h.new_zeros(h.shape[0], self.state_dim, self.input_dim)
         inp, prev = x, None
