@@ -101,21 +101,15 @@ def leading_inverse_rows(r: np.ndarray, k: int) -> np.ndarray:
     """
     rt = torch.from_numpy(np.ascontiguousarray(np.swapaxes(r, -1, -2)))
     rhs = torch.eye(r.shape[-1], k, dtype=rt.dtype).expand(rt.shape[0], -1, -1)
-    x = split_batch(torch.linalg.solve, rt, rhs) if len(rt) else rhs.clone()
+    x = split_batch(torch.linalg.solve, rt, rhs)
     return np.swapaxes(x.numpy(), -1, -2)
 
 
 def eig(a: Tensor) -> tuple[Tensor, Tensor]:
     """``torch.linalg.eig`` of a batch [K, N, N] on CPU, split over worker threads."""
-    a = a.detach().cpu()
-    if len(a) == 0:
-        return torch.linalg.eig(a)
-    return split_batch(torch.linalg.eig, a)
+    return split_batch(torch.linalg.eig, a.detach().cpu())
 
 
 def eigvals(a: Tensor) -> Tensor:
     """Eigenvalues only (cheaper: no eigenvectors), same threading policy as :func:`eig`."""
-    a = a.detach().cpu()
-    if len(a) == 0:
-        return torch.linalg.eigvals(a)
-    return split_batch(torch.linalg.eigvals, a)
+    return split_batch(torch.linalg.eigvals, a.detach().cpu())

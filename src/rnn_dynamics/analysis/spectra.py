@@ -113,9 +113,6 @@ def slowest_mode(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | No
     w = eigvals(j).numpy()
     order = mode_order(w)
     w = np.take_along_axis(w, order, axis=-1)
-    if len(j) == 0:
-        empty = np.zeros((0, j.shape[-1]), dtype=np.complex128)
-        return w, empty, empty
     lam = torch.from_numpy(np.ascontiguousarray(w[:, 0]))
     right, left = split_batch(_inverse_iteration, j, lam)
     r1, l1 = right.numpy().astype(np.complex128), left.numpy().astype(np.complex128)
