@@ -97,11 +97,16 @@ def test_all_stages(data, tmp_path):
     assert list(read_parquet(tmp_path / "spectra.parquet").columns) == stages.SPECTRA_COLUMNS
     np.testing.assert_allclose(spectra["lambda1_abs"], 1.0, atol=1e-4)
     assert all(len(v) == N for v in spectra["eigvals_real"])
+    # the line is the integrating mode: mode 1, along the readout, spread over many units
+    assert (spectra["integrator_index"] == 1).all()
+    assert (spectra["integrator_readout_alignment"] > 0.999).all()
+    assert (spectra["integrator_participation"] > 3).all()
+    assert (spectra["n_growing"] == 0).all()
 
     geometry = stages.run_geometry_stage(model, fps, spectra, tmp_path / "geometry.parquet",
                                          n_null=1000)
     assert list(read_parquet(tmp_path / "geometry.parquet").columns) == stages.GEOMETRY_COLUMNS
-    assert (geometry["r1_overlap"] > geometry["null_p99"]).all()
+    assert (geometry["r_int_overlap"] > geometry["null_p99"]).all()
     assert geometry["readout_alignment"].iloc[0] > 0.99
     assert spearmanr(geometry["theta"], geometry["readout_projection"]).statistic > 0.99
 
@@ -109,7 +114,7 @@ def test_all_stages(data, tmp_path):
                                           tmp_path / "words.parquet", n_words=5, device="cpu")
     assert list(read_parquet(tmp_path / "words.parquet").columns) == stages.WORD_COLUMNS
     assert len(words) == len(spectra) * 15
-    # l1 = m here, so the projection is exactly the word's valence (the BoW "coefficient")
+    # l_int = m here, so the projection is exactly the word's valence (the BoW "coefficient")
     np.testing.assert_allclose(words["projection"], words["coef"], atol=1e-4)
 
     lin = stages.run_linearised_stage(model, fps, test, tmp_path / "lin.parquet", n_docs=30,

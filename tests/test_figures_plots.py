@@ -88,8 +88,8 @@ def test_fig3(paths, tmp_path):
     assert "theta" in b.get_xlabel()
     legend = [t.get_text() for t in a.get_legend().get_texts()]
     assert 1 <= len(legend) <= 3 and all("theta" in t for t in legend)
-    assert [t.get_text() for t in b.get_legend().get_texts()] == [r"$\tau_1$", r"$\tau_2$",
-                                                                   r"$\tau_3$"]
+    assert [t.get_text() for t in b.get_legend().get_texts()] == [
+        "integrating", r"$\tau_1$", r"$\tau_2$", r"$\tau_3$"]
 
 
 def test_fig4(paths, tmp_path):
@@ -102,8 +102,8 @@ def test_fig4(paths, tmp_path):
     for needle in ("positive", "negative", "neutral", r"$\ell_1$", "null 99th pct",
                    "random unit vectors"):
         assert needle in all_text, needle
-    assert "r_1" in title_of(fig, "d")
-    assert any("r_1" in x for _, x, _ in axis_labels(fig))
+    assert "r_{int}" in title_of(fig, "d")
+    assert any("r_{int}" in x for _, x, _ in axis_labels(fig))
 
 
 def test_fig4_without_model_draws_the_other_panels(paths):
@@ -220,8 +220,8 @@ def test_figure_options_reach_the_plot_through_the_workflow_dispatch(paths, tmp_
     tables = {"spectra": paths["spectra"], "geometry": paths["geometry"]}
     fig = figures.plot_figure("fig3", tables, pdf, png, dataset="synthetic", arch="gru",
                               n_modes=2)
-    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == [r"$\tau_1$",
-                                                                             r"$\tau_2$"]
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == [
+        "integrating", r"$\tau_1$", r"$\tau_2$"]
 
 
 def test_fig6_summary_reads_missing_values_as_nan(paths):

@@ -15,4 +15,5 @@ def test_library_example_in_readme_runs():
     code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert re.search(r"\d+/256 starts converged, \d+ distinct fixed points", proc.stdout)
+    # an untrained GRU cell is contractive: one fixed point, however many starts converge
+    assert re.search(r"256/256 starts converged, 1 distinct fixed point\(s\)", proc.stdout), proc.stdout

@@ -5,22 +5,35 @@ Convention (the paper's, not the public finders' 1/2 ||.||^2): the speed of a st
 
 Two solvers share the output table:
 
-* :func:`find_fixed_points` -- batched Newton on the residual ``r(h) = F(h, 0) - h``: solve
-  ``(J - I) d = -r`` with exact Jacobians (closed forms for our cells, ``vmap(jacrev(step))``
-  for any other step; see :mod:`.jacobians`). A step is capped at a trust radius (half the
-  starts' spread: near a line attractor J - I is nearly singular along the line and a full
-  step would throw the point far along it); if it does not reduce q, shorter steps along it
-  are tried, then the point switches to Levenberg-Marquardt, ``(A^T A + mu s I) d = -A^T r``
-  with ``A = J - I`` and ``s = tr(A^T A) / N``; mu grows x10 on a rejected step and shrinks
-  /10 (back to pure Newton) on accepted ones. Near a fixed point this converges
-  quadratically, so points reach q < 1e-8 in a handful of iterations where Adam needs
-  thousands of steps.
+* :func:`find_fixed_points` -- the *nearest slow point* of each start, by batched Gauss-Newton
+  on the residual ``r(h) = F(h, 0) - h`` with ``A = J - I``. Criterion: the endpoint of a start
+  is (to first order) the point of the tolerance set {q < tol} closest to it, which is what the
+  paper's gradient descent on q finds. Each iteration takes the **minimum-norm step that brings
+  the linearised residual down to a target inside the tolerance**,
+  ``min ||d||  s.t.  ||r + A d||^2 <= rho N tol`` (rho = :data:`TARGET_FRACTION`); with the SVD
+  ``A = U S V^T`` and ``c = U^T r`` it is ``d = -V diag(s / (s^2 + mu)) c`` with the one mu >= 0
+  that meets the target (found by bisection on log mu). Well-conditioned directions get the full
+  Newton step; directions with ``s^2 << mu`` -- along an approximate line attractor, where the
+  drift is slow and J - I nearly singular -- are not moved at all, so starts stay where they are
+  along the line instead of sliding to the one exact root (plain Newton's endpoint). No step is
+  taken once q < tol. Steps are capped at a trust radius and shortened (backtracking, then
+  Levenberg-Marquardt damping as a floor on mu) when they do not reduce q. Near the tolerance set
+  this converges in a few iterations where Adam needs thousands of steps. With a tolerance far
+  below the slow drift (the float64 polishing, tol 1e-20) the same step is plain Newton and finds
+  exact fixed points.
 * :func:`find_fixed_points_adam` -- the baseline used by public fixed-point finders: batched
   Adam on q, here with per-point masking so converged points stop moving.
 
 Every point carries its own convergence mask: a converged point stops, the others go on until they
-converge, stall (q flat over 4 iterations, not halved over 10, or mu too large: a slow point,
-not a fixed point) or hit the iteration cap; nothing stops the batch early.
+converge, stall (q flat over 4 iterations, not halved over 10, or the damping too large: a slow
+point, not a fixed point) or hit the iteration cap; nothing stops the batch early.
+
+De-duplication (:func:`dedupe_radius`): a point with q < tol is only determined up to the
+radius ``sqrt(N tol) / s_min(J - I)`` of the tolerance set around an isolated root, so two
+converged points closer than twice that are one fixed point (a contractive map reports one).
+Along a slow manifold s_min -> 0 and that radius is unbounded; it is capped at
+:data:`RESOLUTION` x the RMS spread of the starts, so points along a line attractor that are
+farther apart than the analysis resolves stay distinct (the paper's ~500 points).
 
 Output table (one row per start), see :func:`build_table`::
 
@@ -30,8 +43,10 @@ Output table (one row per start), see :func:`build_table`::
     iterations  int64   Newton/LM iterations (or Adam steps) this point took
     outlier     bool    converged but farther than ``outlier_scale`` x the starts' mean distance
                         from the starts' centroid
-    duplicate   bool    converged, not an outlier, within ``unique_tol`` of a point with lower q
+    duplicate   bool    converged, not an outlier, within the de-duplication radius of a point
+                        with lower q (see :func:`dedupe_radius`)
     kept        bool    converged and not outlier and not duplicate
+    s_min       float64 smallest singular value of J - I at the point (its conditioning)
     h           list<float32>  the point's coordinates (length N), flat-state coordinates
 """
 
@@ -48,7 +63,7 @@ from sklearn.neighbors import radius_neighbors_graph
 from torch import Tensor, nn
 
 from ..errors import NumericalError
-from ._linalg import batched_solve, eigvals
+from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
@@ -57,7 +72,8 @@ STAGE_VERSION = "2"
 Step = Callable[[Tensor, Tensor], Tensor]
 JacobianFn = Callable[[Tensor], Tensor]   # h [K, N] -> dF/dh at (h, 0), [K, N, N]
 
-TABLE_COLUMNS = ["start_index", "q", "converged", "iterations", "outlier", "duplicate", "kept", "h"]
+TABLE_COLUMNS = ["start_index", "q", "converged", "iterations", "outlier", "duplicate", "kept",
+                 "s_min", "h"]
 
 
 # --------------------------------------------------------------------------- basics
@@ -141,19 +157,74 @@ def _adam(step: Step, h: Tensor, *, input_dim: int, lr: float, max_steps: int, t
 
 RADIUS_FACTOR = 0.5
 FLAT_WINDOW = 4
+TARGET_FRACTION = 0.95      # each step aims the linearised q at this fraction of the tolerance
+RESOLUTION = 1e-3           # de-duplication cap, as a fraction of the starts' RMS spread
+
+
+def state_spread(states: Tensor) -> float:
+    """RMS distance of the states [K, N] from their centroid: the scale of the visited region."""
+    if states.shape[0] < 2:
+        return 0.0
+    return float((states - states.mean(0)).double().pow(2).sum(-1).mean().sqrt())
 
 
 def default_max_step(starts: Tensor) -> float:
-    """Trust radius of one Newton step: half the starts' RMS distance from their centroid.
+    """Trust radius of one step: half the starts' RMS distance from their centroid.
 
-    Near a line attractor J - I is nearly singular along the line, and a full Newton step can
-    throw a point far along it, into slow regions that are not fixed points (with no cap, 16
-    of 1,024 GRU starts ended there; capped at this radius all converged, in fewer iterations).
+    Far from the tolerance set the linearisation is poor, and an uncapped step can throw a point
+    far away, into slow regions that are not fixed points.
     """
     if starts.shape[0] < 2:
         return 1.0
-    spread = (starts - starts.mean(0)).double().pow(2).sum(-1).mean().sqrt()
-    return float(RADIUS_FACTOR * spread.clamp_min(1e-3))
+    return float(RADIUS_FACTOR * max(state_spread(starts), 1e-3))
+
+
+def _svd(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    if a.device.type != "cpu":
+        return torch.linalg.svd(a)
+    return split_batch(torch.linalg.svd, a.detach())
+
+
+def _mu_for_target(s2: Tensor, c2: Tensor, target: Tensor, mu_floor: Tensor,
+                   n_bisect: int = 60) -> Tensor:
+    """Per row, the smallest mu >= mu_floor with sum_i c2_i (mu / (s2_i + mu))^2 >= target.
+
+    The linearised residual after the step of damping mu grows monotonically with mu (from the
+    part of r in the null space of A at mu = 0 to ||r||^2 as mu -> inf), so bisection on log mu
+    finds the largest damping -- the shortest step -- that still meets the target.
+    """
+    def residual2(mu: Tensor) -> Tensor:
+        f = mu[:, None] / (s2 + mu[:, None])
+        return (c2 * f * f).sum(-1)
+
+    top = s2.amax(-1).clamp_min(torch.finfo(s2.dtype).tiny)
+    lo = torch.maximum(mu_floor, top * 1e-30).log()
+    hi = (top * 1e12).log()
+    for _ in range(n_bisect):
+        mid = 0.5 * (lo + hi)
+        over = residual2(mid.exp()) >= target
+        hi = torch.where(over, mid, hi)
+        lo = torch.where(over, lo, mid)
+    mu = hi.exp()
+    # where even the floor overshoots the target, the floor is the answer
+    at_floor = residual2(torch.maximum(mu_floor, top * 1e-30)) >= target
+    return torch.where(at_floor, mu_floor, mu)
+
+
+def min_norm_step(a: Tensor, r: Tensor, target: Tensor, mu_floor: Tensor,
+                  ) -> tuple[Tensor, Tensor]:
+    """The shortest step d with ||r + A d||^2 <= target (linearised), and s_min(A), per row.
+
+    ``a`` [K, N, N], ``r`` [K, N], ``target`` [K], ``mu_floor`` [K] (a Levenberg-Marquardt
+    damping floor after rejected steps). See the module docstring.
+    """
+    u, s, vh = _svd(a)
+    c = (u.mT @ r.unsqueeze(-1)).squeeze(-1)
+    s2 = s * s
+    mu = _mu_for_target(s2, c * c, target.to(s.dtype), mu_floor.to(s.dtype))
+    coeff = s * c / (s2 + mu[:, None])
+    d = -(vh.mT @ coeff.unsqueeze(-1)).squeeze(-1)
+    return d, s[:, -1]
 
 
 def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: int,
@@ -161,14 +232,16 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
                max_step: float | None = None, time_limit: float | None = None,
                jacobian_fn: JacobianFn | None = None, stall_every: int = 10,
                stall_gain: float = 0.5, backtrack: tuple[float, ...] = (1.0, 0.25, 0.0625),
-               ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Batched Newton with per-point Levenberg-Marquardt damping (see module docstring).
+               target_fraction: float = TARGET_FRACTION,
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Batched minimum-norm Gauss-Newton towards the tolerance set (see module docstring).
 
     A step longer than ``max_step`` (default :func:`default_max_step`) is shortened to that
     length (a trust radius); it is accepted when q decreases, else the ``backtrack`` fractions
-    of it are tried (residuals only) before the point switches to LM. Each iteration touches only the
-    active points: their Jacobians are recomputed (a closed form costs about as much as
-    storing and gathering them) and residuals are carried over from the last accepted step.
+    of it are tried (residuals only) before the point's damping floor rises (x10 per rejection,
+    from ``mu0`` x tr(A^T A)/N; /10 per accepted step). Each iteration touches only the active
+    points. Returns ``(h, q, converged, iterations, s_min)``; ``s_min`` is the smallest singular
+    value of J - I at the last linearisation (NaN for points that never iterated).
     """
     h = h.detach().clone()
     k, n = h.shape
@@ -190,17 +263,18 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
     with torch.no_grad():
         r = residual(h)
     q = r.double().pow(2).mean(-1)
-    mu = torch.zeros(k, dtype=h.dtype, device=dev)           # 0 = pure Newton
+    mu = torch.zeros(k, dtype=h.dtype, device=dev)           # LM floor, relative to tr(A^T A)/N
+    s_min = torch.full((k,), float("nan"), dtype=torch.float64, device=dev)
     iters = torch.zeros(k, dtype=torch.long, device=dev)
     converged = q < tol
     stalled = ~torch.isfinite(q)
     q_past = q.expand(stall_every, k).clone()               # q of the last stall_every iterations
+    target = torch.tensor(target_fraction * n * tol, dtype=h.dtype, device=dev)
     t0 = time.perf_counter()
     for it in range(max_iters):
         if it >= stall_every:
-            # Newton converges quadratically; a point whose q has not fallen below
-            # ``stall_gain`` x its value ``stall_every`` iterations ago is creeping into a slow
-            # point (a local minimum of q), not a fixed point.
+            # a point whose q has not fallen below ``stall_gain`` x its value ``stall_every``
+            # iterations ago is creeping into a slow point (a local minimum of q)
             stalled = stalled | (q > stall_gain * q_past[it % stall_every])
         if it >= FLAT_WINDOW:
             # and one whose q is flat (< 10% lower than FLAT_WINDOW iterations ago) sits on one
@@ -212,19 +286,10 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
         with torch.no_grad():
             ha, ra = h[ia], r[ia]
             a = a_of(ha)
-            newton = mu[ia] == 0
-            if bool(newton.all()):
-                delta = batched_solve(a, -ra).to(dev)
-            else:
-                delta = torch.empty_like(ha)
-                if bool(newton.any()):
-                    delta[newton] = batched_solve(a[newton], -ra[newton]).to(dev)
-                lm = ~newton
-                al, rl = a[lm], ra[lm]
-                ata = al.mT @ al
-                scale = ata.diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(1e-30)
-                ata.diagonal(dim1=-2, dim2=-1).add_((mu[ia][lm] * scale)[:, None])
-                delta[lm] = batched_solve(ata, -(al.mT @ rl.unsqueeze(-1)).squeeze(-1)).to(dev)
+            scale = a.pow(2).sum((-2, -1)) / n                 # tr(A^T A) / N
+            delta, smin = min_norm_step(a, ra, target.expand(ia.numel()), mu[ia] * scale)
+            delta = delta.to(dev)
+            s_min[ia] = smin.to(dev).double()
             del a
             shrink = (max_step / delta.norm(dim=-1)).clamp(max=1.0)
             delta = delta * shrink.unsqueeze(-1)
@@ -248,7 +313,7 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
             iters[ia] += 1
             converged = q < tol
             stalled = stalled | (mu > mu_max)
-    return h, q, converged, iters
+    return h, q, converged, iters, s_min
 
 
 # --------------------------------------------------------------------------- table
@@ -261,20 +326,23 @@ def _outliers(points: np.ndarray, starts: np.ndarray, scale: float | None) -> np
     return np.linalg.norm(points - centre, axis=1) > scale * max(typical, 1e-12)
 
 
-def representatives(points: np.ndarray, q: np.ndarray, tol: float) -> np.ndarray:
-    """For each point, the index of its representative: the lowest-q point within ``tol``.
+def representatives(points: np.ndarray, q: np.ndarray, radius: float | np.ndarray) -> np.ndarray:
+    """For each point, the index of its representative: the lowest-q point within its radius.
 
-    Greedy in order of increasing q, so the most exact point of each group represents it.
+    Greedy in order of increasing q, so the most exact point of each group represents it;
+    ``radius`` is one number or one per point (the representative's radius is used).
     """
     rep = np.arange(len(points))
-    if len(points) < 2 or tol <= 0:
+    radius = np.broadcast_to(np.asarray(radius, dtype=np.float64), (len(points),))
+    if len(points) < 2 or not (radius > 0).any():
         return rep
-    graph = radius_neighbors_graph(points, radius=tol, mode="connectivity").tocsr()
+    graph = radius_neighbors_graph(points, radius=float(radius.max()), mode="distance").tocsr()
     done = np.zeros(len(points), dtype=bool)
     for i in np.argsort(q, kind="stable"):
         if done[i]:
             continue
-        nbrs = graph.indices[graph.indptr[i]:graph.indptr[i + 1]]
+        lo, hi = graph.indptr[i], graph.indptr[i + 1]
+        nbrs = graph.indices[lo:hi][graph.data[lo:hi] <= radius[i]]
         nbrs = nbrs[~done[nbrs]]
         rep[nbrs] = i
         done[nbrs] = True
@@ -282,17 +350,56 @@ def representatives(points: np.ndarray, q: np.ndarray, tol: float) -> np.ndarray
     return rep
 
 
-def build_table(starts: Tensor, h: Tensor, q: Tensor, converged: Tensor, iters: Tensor, *,
-                unique_tol: float = 1e-3, outlier_scale: float | None = 10.0) -> pd.DataFrame:
-    """Assemble the one-row-per-start table (schema in the module docstring)."""
+def dedupe_radius(s_min: np.ndarray, n: int, tol: float, spread: float) -> np.ndarray:
+    """Per point, the distance within which another converged point is the same fixed point.
+
+    ``2 sqrt(N tol) / s_min`` (twice the radius of the tolerance set around an isolated root,
+    to first order), capped at ``RESOLUTION x spread`` (the starts' RMS spread); see the module
+    docstring. A point with unknown ``s_min`` (NaN) gets the cap.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = 2.0 * np.sqrt(n * tol) / np.asarray(s_min, dtype=np.float64)
+    cap = RESOLUTION * spread
+    return np.where(np.isfinite(own), np.minimum(own, cap), cap)
+
+
+def endpoint_s_min(step: Step, h: Tensor, input_dim: int, *, chunk_size: int = 256,
+                   jacobian_fn: JacobianFn | None = None) -> Tensor:
+    """Smallest singular value of J - I at each point of ``h`` [K, N] (float64 [K])."""
+    if h.shape[0] == 0:
+        return torch.zeros(0, dtype=torch.float64)
+    with torch.no_grad():
+        a = (jacobian_fn(h) if jacobian_fn is not None
+             else recurrent_jacobians(step, h, input_dim=input_dim, chunk_size=chunk_size))
+        a = a - torch.eye(h.shape[1], dtype=a.dtype, device=a.device)
+        if a.device.type == "cpu":
+            s = split_batch(torch.linalg.svdvals, a.detach())
+        else:
+            s = torch.linalg.svdvals(a)
+    return s[:, -1].double().cpu()
+
+
+def build_table(starts: Tensor, h: Tensor, q: Tensor, converged: Tensor, iters: Tensor,
+                s_min: Tensor | None = None, *, tol: float = 1e-8,
+                unique_tol: float | None = None,
+                outlier_scale: float | None = 10.0) -> pd.DataFrame:
+    """Assemble the one-row-per-start table (schema in the module docstring).
+
+    ``unique_tol`` None: the de-duplication radius of :func:`dedupe_radius` (from ``tol``,
+    ``s_min`` and the starts' spread); a number: that fixed radius instead.
+    """
     pts = h.detach().cpu().float().numpy()
     conv = converged.cpu().numpy().astype(bool)
     qn = q.detach().cpu().double().numpy()
+    smin = (np.full(len(pts), np.nan) if s_min is None
+            else s_min.detach().cpu().double().numpy())
     outlier = conv & _outliers(pts, starts.detach().cpu().float().numpy(), outlier_scale)
     duplicate = np.zeros(len(pts), dtype=bool)
     cand = np.flatnonzero(conv & ~outlier)
     if len(cand):
-        rep = representatives(pts[cand], qn[cand], unique_tol)
+        radius = (dedupe_radius(smin[cand], pts.shape[1], tol, state_spread(starts.detach()))
+                  if unique_tol is None else unique_tol)
+        rep = representatives(pts[cand], qn[cand], radius)
         duplicate[cand] = rep != np.arange(len(cand))
     return pd.DataFrame({
         "start_index": np.arange(len(pts), dtype=np.int64),
@@ -302,34 +409,48 @@ def build_table(starts: Tensor, h: Tensor, q: Tensor, converged: Tensor, iters: 
         "outlier": outlier,
         "duplicate": duplicate,
         "kept": conv & ~outlier & ~duplicate,
+        "s_min": smin,
         "h": list(pts),
     }, columns=TABLE_COLUMNS)
 
 
-def _batched(solver, starts: Tensor, batch_size: int, **kw) -> tuple[Tensor, ...]:
-    outs = [solver(starts[s:s + batch_size], **kw) for s in range(0, starts.shape[0], batch_size)]
+def _batched(solver, starts: Tensor, batch_size: int) -> tuple[Tensor, ...]:
+    outs = [solver(starts[s:s + batch_size]) for s in range(0, starts.shape[0], batch_size)]
     if not outs:
         z = starts.new_zeros(0)
-        return starts, z.double(), z.bool(), z.long()
+        return starts, z.double(), z.bool(), z.long(), z.double()
     return tuple(torch.cat(parts) for parts in zip(*outs))
+
+
+def _fill_s_min(step: Step, h: Tensor, conv: Tensor, s_min: Tensor, input_dim: int,
+                chunk_size: int, jacobian_fn: JacobianFn | None) -> Tensor:
+    """``s_min`` with the converged points' missing values (never linearised) computed."""
+    s_min = s_min.double().cpu().clone()
+    todo = (conv.cpu() & torch.isnan(s_min)).nonzero().squeeze(1)
+    if todo.numel():
+        s_min[todo] = endpoint_s_min(step, h[todo.to(h.device)], input_dim,
+                                     chunk_size=chunk_size, jacobian_fn=jacobian_fn)
+    return s_min
 
 
 def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float = 1e-8,
                       max_iters: int = 100, adam_steps: int = 0, adam_lr: float = 1e-2,
-                      unique_tol: float = 1e-3, outlier_scale: float | None = 10.0,
+                      unique_tol: float | None = None, outlier_scale: float | None = 10.0,
                       batch_size: int = 1024, chunk_size: int = 256, mu0: float = 1e-4,
                       mu_max: float = 1e8, max_step: float | None = None,
                       time_limit: float | None = None,
                       jacobian_fn: JacobianFn | None = None) -> pd.DataFrame:
-    """Fixed points of F(., 0) by batched Newton / Levenberg-Marquardt from ``starts`` [K, N].
+    """Nearest slow points (q < ``tol``) of F(., 0) from ``starts`` [K, N], by batched
+    minimum-norm Gauss-Newton (module docstring).
 
     Computes in the dtype and on the device of ``starts`` (the step must match). ``adam_steps``
-    Adam steps (lr ``adam_lr``) may precede Newton to bring far starts closer. Points with
+    Adam steps (lr ``adam_lr``) may precede it to bring far starts closer. Points with
     q = 1/N ||h - F(h, 0)||^2 < ``tol`` are converged. Returns the table described in the module
     docstring; if nothing converges, the table says so (see :func:`explain_no_fixed_points`).
+    ``unique_tol``: a fixed de-duplication radius instead of :func:`dedupe_radius`.
     ``max_step`` caps one step's length (default: :func:`default_max_step` of all starts); ``mu0`` and
-    ``mu_max`` are the LM damping's first and give-up values (relative to tr(A^T A)/N);
-    ``time_limit`` (s) bounds each batch's Newton phase. Jacobians come from
+    ``mu_max`` are the LM damping floor's first and give-up values (relative to tr(A^T A)/N);
+    ``time_limit`` (s) bounds each batch. Jacobians come from
     :func:`.jacobians.recurrent_jacobians` (the model's closed form when ``step`` is a model's
     ``step`` method with ``step_jacobians``, else ``vmap(jacrev(step))``, ~N x costlier);
     ``jacobian_fn(h [K, N]) -> [K, N, N]`` replaces both.
@@ -343,20 +464,21 @@ def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float 
         if adam_steps > 0:
             h, _, _, extra = _adam(step, h, input_dim=input_dim, lr=adam_lr,
                                    max_steps=adam_steps, tol=tol)
-        h, q, conv, iters = _newton_lm(step, h, input_dim=input_dim, tol=tol,
-                                       max_iters=max_iters, mu0=mu0, mu_max=mu_max,
-                                       chunk_size=chunk_size, max_step=max_step,
-                                       time_limit=time_limit, jacobian_fn=jacobian_fn)
-        return h, q, conv, iters + extra
+        h, q, conv, iters, s_min = _newton_lm(
+            step, h, input_dim=input_dim, tol=tol, max_iters=max_iters, mu0=mu0, mu_max=mu_max,
+            chunk_size=chunk_size, max_step=max_step, time_limit=time_limit,
+            jacobian_fn=jacobian_fn)
+        return h, q, conv, iters + extra, s_min
 
-    h, q, conv, iters = _batched(lambda c: solve(c), starts, batch_size)
-    return build_table(starts, h, q, conv, iters, unique_tol=unique_tol,
+    h, q, conv, iters, s_min = _batched(solve, starts, batch_size)
+    s_min = _fill_s_min(step, h, conv, s_min, input_dim, chunk_size, jacobian_fn)
+    return build_table(starts, h, q, conv, iters, s_min, tol=tol, unique_tol=unique_tol,
                        outlier_scale=outlier_scale)
 
 
 def find_fixed_points_adam(step: Step, starts: Tensor, input_dim: int, *, tol: float = 1e-8,
                            lr: float = 1e-2, max_steps: int = 20_000,
-                           time_limit: float | None = None, unique_tol: float = 1e-3,
+                           time_limit: float | None = None, unique_tol: float | None = None,
                            outlier_scale: float | None = 10.0) -> pd.DataFrame:
     """Baseline: batched Adam on q (lr 1e-2, up to 20k steps) with per-point convergence masks.
 
@@ -365,7 +487,9 @@ def find_fixed_points_adam(step: Step, starts: Tensor, input_dim: int, *, tol: f
     """
     h, q, conv, iters = _adam(step, starts, input_dim=input_dim, lr=lr, max_steps=max_steps,
                               tol=tol, time_limit=time_limit)
-    return build_table(starts, h, q, conv, iters, unique_tol=unique_tol,
+    s_min = _fill_s_min(step, h, conv, torch.full((h.shape[0],), float("nan")), input_dim,
+                        256, None)
+    return build_table(starts, h, q, conv, iters, s_min, tol=tol, unique_tol=unique_tol,
                        outlier_scale=outlier_scale)
 
 
@@ -445,8 +569,9 @@ def polish_fixed_points(step: Step, points: Tensor | np.ndarray, input_dim: int,
     step_d = step_in_dtype(step, dtype)
     h0 = torch.as_tensor(np.asarray(points) if not isinstance(points, Tensor) else points)
     h0 = h0.to(dtype)
-    h, q, conv, _ = _newton_lm(step_d, h0, input_dim=input_dim, tol=tol, max_iters=max_iters,
-                               max_step=max(default_max_step(h0), 0.1))
+    # target 0: full Newton steps, which converge onto the exact root (not the nearest slow point)
+    h, q, conv, _, _ = _newton_lm(step_d, h0, input_dim=input_dim, tol=tol, max_iters=max_iters,
+                                  max_step=max(default_max_step(h0), 0.1), target_fraction=0.0)
     pts, qn, convn = h.cpu().numpy(), q.cpu().numpy(), conv.cpu().numpy().astype(bool)
     labels = np.full(len(pts), -1, dtype=np.int64)
     cand = np.flatnonzero(convn)

@@ -1,23 +1,42 @@
-"""Eigen-decomposition of linearised dynamics: modes, left/right eigenvectors, time constants.
+"""Eigen-decomposition of linearised dynamics: modes, left/right eigenvectors, time constants,
+and the integrating mode.
 
 Conventions (used everywhere in the analysis):
 
 * ``J = R diag(lambda) L`` with ``L = R^-1``: columns of R are right eigenvectors r_i, rows of L
-  are left eigenvectors l_i, so ``l_i . r_j = delta_ij`` (in particular ``l_1 . r_1 = 1``).
-* Modes are sorted by |lambda| descending; r_i has unit Euclidean norm.
+  are left eigenvectors l_i, so ``l_i . r_j = delta_ij``.
+* Precision: every routine here computes in float64 (Jacobians may come in float32 and are
+  cast). In float32, a 128 x 128 non-normal Jacobian with a true tau of 2e5 gives anything from
+  8e4 to 7e5, and two slow modes 2e-5 apart get a left eigenvector at cos 0.6 to the truth.
+* Order (:func:`mode_order`): modes that decay or are marginal (|lambda| <= 1 + :data:`MARGIN`)
+  come first, by time constant tau = 1/|log|lambda|| descending, so **mode 1 is the slowest
+  decaying or marginal mode** (tau_1 in every table and figure); growing modes
+  (|lambda| > 1 + MARGIN, flagged ``growing``) follow, fastest-growing first.
 * Sign/phase: with a ``reference`` vector (we pass the readout, or the manifold direction m,
   itself oriented along +readout), each r_i is multiplied by the unit complex number that makes
   ``r_i . reference`` real and >= 0 (a sign flip for real modes) and l_i by its inverse, so
-  ``L = R^-1`` still holds. Without a reference numpy/LAPACK's choice is kept.
+  ``L = R^-1`` still holds. Without a reference LAPACK's choice is kept.
 
-Cost (per 256 x 256 matrix on 2 cores, ``bench/bench_jacobians.py``): eigenvalues 5.3 ms,
-:func:`eigendecompose` with one left vector 15.7 ms (eigenvectors, then solves with R). The
-spectra stage needs all eigenvalues but only the slowest mode's vectors, so :func:`slowest_mode`
-computes eigenvalues and gets r1 and l1 by inverse iteration from one LU of J - lambda_1 I:
-6.5 ms.
+The integrating mode (:func:`integrating_mode`) is named by its role, not its rank: among the
+real slow modes, the one through which inputs move the readout most over a document. A kick x
+excites mode i by ``l_i^T J_inp x``, which moves the readout by ``(w . r_i) l_i^T J_inp x`` and
+persists for about tau_i tokens; so each candidate scores
+
+    score_i = |w . r_i| * sd_words(l_i^T J_inp x) * tau_i (1 - exp(-H / tau_i))
+
+(sd over the vocabulary's embeddings; H the horizon, a typical document length; the product is
+invariant to the scaling of r_i and l_i). A frozen unit (update gate ~ 1, no input drive) has
+sd ~ 0 however slow it is; a fast readout-aligned mode has a small persistence factor. Candidates
+are the real, non-growing Ritz modes nearest lambda = 1 (:func:`slow_modes`).
+
+Cost (per 256 x 256 matrix, 2 cores, ``bench/bench_jacobians.py``): all eigenvalues float64
+about twice float32; the slow block (one LU, a few block solves) and the integrator's refined
+vectors (one more LU) a fraction of that.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -25,27 +44,58 @@ from torch import Tensor
 
 from ._linalg import batched_inv, eig, eigvals, leading_inverse_rows, split_batch
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "2"
+MARGIN = 1e-3           # |lambda| <= 1 + MARGIN: decaying or marginal (also the stability labels)
+SHIFT = 1.0 + 1.1e-3    # shift of the slow-mode block: near lambda = 1, not on it
+SLOW_TAU = 10.0         # tokens: modes at least this slow count as slow (single-unit count)
+UNIT_PR = 3.0           # participation ratio below which a mode lives on one or two units
 
 
-def mode_order(w: np.ndarray) -> np.ndarray:
-    """Indices sorting eigenvalues [K, N] by |lambda| descending, then Im lambda descending
-    (so a conjugate pair always lists +Im first, whichever routine produced it)."""
-    return np.lexsort((-w.imag, -np.abs(w)), axis=-1)
+def _float64(j: Tensor | np.ndarray) -> Tensor:
+    j = torch.as_tensor(j).detach().cpu()
+    return j.to(torch.complex128 if j.is_complex() else torch.float64)
+
+
+def time_constants(eigvals: np.ndarray) -> np.ndarray:
+    """tau = 1 / |log |lambda||, in tokens (steps); inf where |lambda| = 1 (a perfect integrator).
+
+    A mode decays by e after tau steps (or grows, for |lambda| > 1).
+    """
+    mod = np.abs(np.asarray(eigvals))
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.abs(np.log(mod))
+
+
+def growing(eigvals: np.ndarray, margin: float = MARGIN) -> np.ndarray:
+    """True for modes that grow: |lambda| > 1 + margin."""
+    return np.abs(np.asarray(eigvals)) > 1 + margin
+
+
+def mode_order(w: np.ndarray, margin: float = MARGIN) -> np.ndarray:
+    """Indices [K, N] sorting eigenvalues: decaying/marginal by tau descending, then growing by
+    |lambda| descending; ties by Im lambda descending (a conjugate pair lists +Im first)."""
+    w = np.asarray(w)
+    grow = growing(w, margin)
+    rate = np.abs(np.log(np.maximum(np.abs(w), 1e-300)))        # 1/tau
+    key = np.where(grow, -np.abs(w), rate)
+    return np.lexsort((-w.imag, key, grow), axis=-1)
+
+
+def sorted_eigvals(j_rec: Tensor | np.ndarray, margin: float = MARGIN) -> np.ndarray:
+    """All eigenvalues [K, N] (complex128) of a batch of Jacobians, in :func:`mode_order`."""
+    w = eigvals(_float64(j_rec)).numpy()
+    return np.take_along_axis(w, mode_order(w, margin), axis=-1)
 
 
 def eigendecompose(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
                    n_left: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full eigen-decomposition of a batch of Jacobians [K, N, N].
+    """Full eigen-decomposition of a batch of Jacobians [K, N, N], in float64.
 
     Returns ``(eigvals [K, N] complex, R [K, N, N] columns = right eigvecs, L = R^-1 [K, N, N]
-    rows = left eigvecs)`` sorted by |lambda| descending, with the conventions of the module
-    docstring. ``reference`` is [N] or [K, N]. With ``n_left = k`` only the k slowest left
+    rows = left eigvecs)`` in :func:`mode_order`, with the conventions of the module
+    docstring. ``reference`` is [N] or [K, N]. With ``n_left = k`` only the first k left
     eigenvectors are computed (L is [K, k, N]), several times faster than inverting R.
     """
-    j = torch.as_tensor(j_rec).detach().cpu()
-    w, r = eig(j)
+    w, r = eig(_float64(j_rec))
     w, r = w.numpy(), r.numpy()
     order = mode_order(w)
     w = np.take_along_axis(w, order, axis=-1)
@@ -100,38 +150,152 @@ def _inverse_iteration(j: Tensor, lam: Tensor, iters: int = 3) -> tuple[Tensor, 
     return right, left
 
 
+def mode_vectors(j_rec: Tensor | np.ndarray, lam: np.ndarray,
+                 reference: Tensor | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Right and left eigenvectors ``(r [K, N], l [K, N])`` of one known eigenvalue per matrix.
+
+    Inverse iteration in float64; r unit norm, ``r . reference`` real >= 0, ``l . r = 1``.
+    """
+    j = _float64(j_rec)
+    lam_t = torch.from_numpy(np.ascontiguousarray(np.asarray(lam, dtype=np.complex128)))
+    right, left = split_batch(_inverse_iteration, j, lam_t)
+    r, l_ = right.numpy(), left.numpy()
+    r = r * _align(r[:, :, None], reference)[:, :1]
+    l_ = l_ / np.einsum("kn,kn->k", l_, r)[:, None]
+    return r, l_
+
+
 def slowest_mode(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All eigenvalues and the slowest mode's eigenvectors of a batch of Jacobians [K, N, N].
 
-    Returns ``(eigvals [K, N] complex sorted by |lambda| descending, r1 [K, N], l1 [K, N])`` with
-    the conventions of the module docstring: r1 unit norm, ``r1 . reference`` real >= 0 and
-    ``l1 . r1 = 1``; the same vectors as ``eigendecompose(..., n_left=1)`` (column 0 of R and
-    row 0 of L) at about 40% of the cost.
+    Returns ``(eigvals [K, N] complex in mode_order, r1 [K, N], l1 [K, N])`` with the
+    conventions of the module docstring (mode 1: slowest decaying or marginal mode); the same
+    vectors as ``eigendecompose(..., n_left=1)`` at about 40% of the cost.
     """
-    j = torch.as_tensor(j_rec).detach().cpu()
-    w = eigvals(j).numpy()
-    order = mode_order(w)
-    w = np.take_along_axis(w, order, axis=-1)
-    lam = torch.from_numpy(np.ascontiguousarray(w[:, 0]))
-    right, left = split_batch(_inverse_iteration, j, lam)
-    r1, l1 = right.numpy().astype(np.complex128), left.numpy().astype(np.complex128)
-    r1 = r1 * _align(r1[:, :, None], reference)[:, :1]
-    l1 = l1 / np.einsum("kn,kn->k", l1, r1)[:, None]
+    w = sorted_eigvals(j_rec)
+    r1, l1 = mode_vectors(j_rec, w[:, 0], reference)
     return w, r1, l1
 
 
-def top_modes(eigvals: np.ndarray, right: np.ndarray, left: np.ndarray, k: int = 1,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The k slowest modes: ``(eigvals [K, k], r [K, N, k], l [K, k, N])``."""
-    return eigvals[:, :k], right[:, :, :k], left[:, :k, :]
+def _slow_block(j: Tensor, n_block: int, iters: int, seed: int,
+                ) -> tuple[Tensor, Tensor, Tensor]:
+    """Two-sided shift-invert subspace iteration at :data:`SHIFT`: Ritz values [K, b], right
+    Ritz vectors [K, N, b] and biorthogonal left ones [K, b, N] of the modes nearest 1."""
+    k, n = j.shape[0], j.shape[-1]
+    m = j - SHIFT * torch.eye(n, dtype=j.dtype)
+    lu, piv, _ = torch.linalg.lu_factor_ex(m)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.linalg.qr(torch.randn(n, n_block, generator=gen, dtype=j.dtype))[0].expand(k, -1, -1)
+    y = x.clone()
+    for _ in range(iters):
+        x = torch.linalg.qr(torch.linalg.lu_solve(lu, piv, x))[0]
+        y = torch.linalg.qr(torch.linalg.lu_solve(lu, piv, y, adjoint=True))[0]
+    b = y.mT @ x                                        # Y^T X
+    c = torch.linalg.solve(b, y.mT @ j @ x)              # B^-1 Y^T J X: the projected J
+    theta, z = torch.linalg.eig(c)
+    right = x.to(z.dtype) @ z
+    left = torch.linalg.solve(z, torch.linalg.solve(b, y.mT).to(z.dtype))   # Z^-1 B^-1 Y^T
+    return theta, right, left
 
 
-def time_constants(eigvals: np.ndarray) -> np.ndarray:
-    """tau = 1 / |log |lambda||, in tokens (steps); inf where |lambda| = 1 (a perfect integrator).
+def slow_modes(j_rec: Tensor | np.ndarray, n_modes: int = 16, *, oversample: int = 8,
+               iters: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``n_modes`` eigenpairs nearest lambda = 1 of each Jacobian, in float64.
 
-    A mode decays by e after tau steps (or grows, for |lambda| > 1).
+    One LU of ``J - SHIFT I`` and a two-sided block inverse iteration (with ``oversample``
+    extra vectors), then an oblique Rayleigh-Ritz step, so right and left vectors come out
+    biorthogonal (``l_i . r_j = delta_ij``). Returns ``(theta [K, m], R [K, N, m] unit columns,
+    L [K, m, N])`` ordered by distance from 1. Cheaper than a full eigen-decomposition when only
+    the slow modes' vectors are needed.
     """
-    mod = np.abs(np.asarray(eigvals))
-    with np.errstate(divide="ignore"):
-        return 1.0 / np.abs(np.log(mod))
+    j = _float64(j_rec)
+    n = j.shape[-1]
+    n_block = min(n, n_modes + oversample)
+    theta, right, left = split_batch(lambda jj: _slow_block(jj, n_block, iters, seed), j)
+    theta, right, left = theta.numpy(), right.numpy(), left.numpy()
+    order = np.argsort(np.abs(theta - SHIFT), axis=-1, kind="stable")[:, :min(n_modes, n)]
+    theta = np.take_along_axis(theta, order, axis=-1)
+    right = np.take_along_axis(right, order[:, None, :], axis=-1)
+    left = np.take_along_axis(left, order[:, :, None], axis=-2)
+    norms = np.linalg.norm(right, axis=1)
+    return theta, right / norms[:, None, :], left * norms[:, :, None]
+
+
+def participation_ratio(v: np.ndarray) -> np.ndarray:
+    """(sum v_i^2)^2 / sum v_i^4 over the last axis: ~1 for one unit, N for an even spread."""
+    p = np.abs(np.asarray(v)) ** 2
+    return p.sum(-1) ** 2 / np.maximum((p * p).sum(-1), 1e-300)
+
+
+@dataclass(frozen=True)
+class IntegratingMode:
+    """The integrating mode at each of K points (see the module docstring).
+
+    ``index`` is the mode's 1-based position in :func:`mode_order` (0: no real slow candidate);
+    ``r`` (unit, ``r . readout >= 0``) and ``l`` (``l . r = 1``) are real [K, N]; ``n_unit_slow``
+    counts real slow modes (tau >= SLOW_TAU) living on one or two units (PR < UNIT_PR), and
+    ``score_share`` is the winner's share of all candidates' scores (1: unambiguous).
+    """
+
+    index: np.ndarray
+    eigval: np.ndarray
+    tau: np.ndarray
+    participation: np.ndarray
+    readout_alignment: np.ndarray
+    score_share: np.ndarray
+    n_unit_slow: np.ndarray
+    r: np.ndarray
+    l: np.ndarray
+
+
+def integrating_mode(j_rec: Tensor | np.ndarray, j_inp: Tensor | np.ndarray,
+                     readout: Tensor | np.ndarray | None, eigvals_sorted: np.ndarray, *,
+                     embedding_cov: np.ndarray | None = None, horizon: float = 100.0,
+                     n_modes: int = 16, seed: int = 0) -> IntegratingMode:
+    """Find the integrating mode at each point (criterion in the module docstring).
+
+    ``j_rec`` [K, N, N] and ``j_inp`` [K, N, E] at the points; ``readout`` w [N];
+    ``eigvals_sorted`` [K, N] from :func:`sorted_eigvals` (for the mode's index);
+    ``embedding_cov`` [E, E] the covariance of the vocabulary's embeddings (identity if None);
+    ``horizon`` H in tokens.
+    """
+    k, n = eigvals_sorted.shape
+    theta, right, left = slow_modes(j_rec, n_modes, seed=seed)
+    jin = _float64(j_inp).numpy()
+    w = np.ones(n) if readout is None else np.asarray(torch.as_tensor(readout).double().cpu())
+    cov = np.eye(jin.shape[-1]) if embedding_cov is None else np.asarray(embedding_cov, float)
+    real = (np.abs(theta.imag) <= 1e-10) & ~growing(theta)
+    tau = time_constants(theta.real)
+    drive_vec = np.einsum("kmn,kne->kme", left.real, jin)                 # l_i^T J_inp  [K, m, E]
+    drive = np.sqrt(np.maximum(np.einsum("kme,ef,kmf->km", drive_vec, cov, drive_vec), 0.0))
+    readout_gain = np.abs(np.einsum("knm,n->km", right.real, w))
+    with np.errstate(over="ignore", invalid="ignore"):
+        persistence = np.where(np.isinf(tau), horizon, tau * -np.expm1(-horizon / tau))
+    score = np.where(real, readout_gain * drive * persistence, -np.inf)
+    best = np.argmax(score, axis=-1)
+    found = np.isfinite(score[np.arange(k), best])
+    lam = theta[np.arange(k), best].real
+    # refine the winner's vectors by inverse iteration at its eigenvalue from the full spectrum
+    nearest = np.argmin(np.abs(eigvals_sorted - lam[:, None]), axis=-1)
+    exact = eigvals_sorted[np.arange(k), nearest]
+    exact = np.where(found, exact.real, 0.5)
+    r_int, l_int = mode_vectors(j_rec, exact, readout)
+    pr_all = participation_ratio(np.swapaxes(right, 1, 2))
+    n_unit = (real & (tau >= SLOW_TAU) & (pr_all < UNIT_PR)).sum(-1)
+    positive = np.where(np.isfinite(score), np.maximum(score, 0.0), 0.0)
+    share = positive[np.arange(k), best] / np.maximum(positive.sum(-1), 1e-300)
+    w_norm = max(float(np.linalg.norm(w)), 1e-300)
+    r_real = r_int.real
+    nan = np.full(k, np.nan)
+    return IntegratingMode(
+        index=np.where(found, nearest + 1, 0).astype(np.int64),
+        eigval=np.where(found, exact, nan),
+        tau=np.where(found, time_constants(exact), nan),
+        participation=np.where(found, participation_ratio(r_real), nan),
+        readout_alignment=np.where(found, np.abs(r_real @ w) / w_norm, nan),
+        score_share=np.where(found, share, nan),
+        n_unit_slow=n_unit.astype(np.int64),
+        r=np.where(found[:, None], r_real, np.nan),
+        l=np.where(found[:, None], l_int.real, np.nan),
+    )

@@ -31,9 +31,9 @@ from ..io import write_parquet
 from ..runtime import resolve_device
 from . import fixed_points as fp
 from .geometry import alignment, lle_coordinate, manifold_direction, overlap_with_null
-from .jacobians import jacobians, recurrent_jacobians
+from .jacobians import jacobians
 from .linearised import linearised_accuracy, one_step_errors, run_linearised, unroll
-from .spectra import slowest_mode, time_constants
+from .spectra import growing, integrating_mode, sorted_eigvals, time_constants
 from .states import collect_states, zero_input_speed
 from .word_effects import projected_effects, select_words
 
@@ -184,52 +184,89 @@ def run_exact_fixed_points_stage(model: Any, fixed_points: pd.DataFrame, out_pat
     return distinct
 
 
-SPECTRA_COLUMNS = ["start_index", "lambda1_abs", "lambda1_imag", "tau1", "eigvals_real",
-                   "eigvals_imag", "tau", "r1", "l1"]
+SPECTRA_COLUMNS = ["start_index", "lambda1_abs", "lambda1_imag", "tau1", "n_growing",
+                   "integrator_index", "integrator_eigval", "integrator_tau",
+                   "integrator_participation", "integrator_readout_alignment",
+                   "integrator_score_share", "n_unit_slow_modes", "eigvals_real",
+                   "eigvals_imag", "tau", "growing", "r_int", "l_int"]
+
+
+def embedding_covariance(model: Any) -> np.ndarray:
+    """Covariance [E, E] of the vocabulary's embedding vectors (pad and unknown ids left out)."""
+    weight = model.embedding.weight.detach().double().cpu().numpy()
+    rows = weight[2:] if weight.shape[0] > 3 else weight
+    return np.atleast_2d(np.cov(rows, rowvar=False))
 
 
 def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike, *,
-                      chunk_size: int = 256, device: str = "auto") -> pd.DataFrame:
-    """Spectrum of J_rec = dF/dh (x = 0) at every kept fixed point.
+                      horizon: float = 100.0, n_slow: int = 16, chunk_size: int = 256,
+                      device: str = "auto") -> pd.DataFrame:
+    """Spectrum of J_rec = dF/dh (x = 0) at every kept fixed point, and its integrating mode.
 
-    Schema (one row per kept fixed point; modes sorted by |lambda| descending)::
+    Jacobians and spectra are computed in float64 (a float64 copy of the model), modes in the
+    order of :func:`.spectra.mode_order` (mode 1 = slowest decaying or marginal mode; growing
+    modes last). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
+    readout gain x input drive over the vocabulary x persistence over ``horizon`` tokens, among
+    the ``n_slow`` real modes nearest 1). Schema (one row per kept fixed point)::
 
-        start_index   int64          row key into the fixed-point table
-        lambda1_abs   float64        |lambda_1|
-        lambda1_imag  float64        Im lambda_1 (0 for the real slow mode of a line attractor)
-        tau1          float64        1/|log|lambda_1|| in tokens (inf when |lambda_1| = 1)
-        eigvals_real  list<float64>  Re lambda, all N
-        eigvals_imag  list<float64>  Im lambda, all N
-        tau           list<float64>  time constants of all modes
-        r1            list<float32>  Re of the unit right eigenvector of mode 1, sign: r1 . w >= 0
-                                     (w = model.readout_vector())
-        l1            list<float32>  Re of the left eigenvector with l1 . r1 = 1 (row of R^-1)
+        start_index                   int64          row key into the fixed-point table
+        lambda1_abs, lambda1_imag     float64        |lambda_1|, Im lambda_1 (mode 1)
+        tau1                          float64        1/|log|lambda_1|| (inf when |lambda_1| = 1)
+        n_growing                     int64          modes with |lambda| > 1 + MARGIN
+        integrator_index              int64          1-based mode index of the integrating mode
+                                                     (0: no real slow mode found)
+        integrator_eigval             float64        its (real) eigenvalue
+        integrator_tau                float64        its time constant (tokens)
+        integrator_participation      float64        participation ratio of its r (1: one unit)
+        integrator_readout_alignment  float64        |cos(r_int, w)|
+        integrator_score_share        float64        its share of all candidates' scores
+        n_unit_slow_modes             int64          real slow modes (tau >= 10) on <= 2 units
+        eigvals_real, eigvals_imag    list<float64>  all N eigenvalues, in mode order
+        tau                           list<float64>  time constants, same order
+        growing                       list<bool>     |lambda| > 1 + MARGIN, same order
+        r_int                         list<float32>  unit right vector of the integrating mode,
+                                                     r_int . w >= 0 (w = model.readout_vector())
+        l_int                         list<float32>  its left vector, l_int . r_int = 1
     """
     dev = _prepare(model, device)
     kept = _kept(fixed_points)
     if len(kept) == 0:
         return _write_empty(SPECTRA_COLUMNS, out_path)
-    pts = torch.from_numpy(_stack(kept["h"])).to(dev)
-    j_rec = recurrent_jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
-    w = model.readout_vector().detach().cpu()
-    eigvals, r1, l1 = slowest_mode(j_rec.cpu(), reference=w)
+    step64 = fp.step_in_dtype(model.step, torch.float64)
+    pts = torch.from_numpy(_stack(kept["h"], np.float64)).to(dev)
+    j_rec, j_inp = jacobians(step64, pts, input_dim=model.input_dim, chunk_size=chunk_size)
+    j_rec, j_inp = j_rec.cpu(), j_inp.cpu()
+    w = model.readout_vector().detach().cpu().double()
+    eigvals = sorted_eigvals(j_rec)
+    mode = integrating_mode(j_rec, j_inp, w, eigvals, embedding_cov=embedding_covariance(model),
+                            horizon=horizon, n_modes=n_slow)
     tau = time_constants(eigvals)
+    grow = growing(eigvals)
     df = pd.DataFrame({
         "start_index": kept["start_index"].to_numpy(np.int64),
         "lambda1_abs": np.abs(eigvals[:, 0]).astype(np.float64),
         "lambda1_imag": eigvals[:, 0].imag.astype(np.float64),
         "tau1": tau[:, 0].astype(np.float64),
+        "n_growing": grow.sum(-1).astype(np.int64),
+        "integrator_index": mode.index,
+        "integrator_eigval": mode.eigval,
+        "integrator_tau": mode.tau,
+        "integrator_participation": mode.participation,
+        "integrator_readout_alignment": mode.readout_alignment,
+        "integrator_score_share": mode.score_share,
+        "n_unit_slow_modes": mode.n_unit_slow,
         "eigvals_real": list(eigvals.real.astype(np.float64)),
         "eigvals_imag": list(eigvals.imag.astype(np.float64)),
         "tau": list(tau.astype(np.float64)),
-        "r1": list(r1.real.astype(np.float32)),
-        "l1": list(l1.real.astype(np.float32)),
+        "growing": list(grow),
+        "r_int": list(mode.r.astype(np.float32)),
+        "l_int": list(mode.l.astype(np.float32)),
     }, columns=SPECTRA_COLUMNS)
     write_parquet(df, out_path)
     return df
 
 
-GEOMETRY_COLUMNS = ["start_index", "theta", "readout_projection", "r1_overlap",
+GEOMETRY_COLUMNS = ["start_index", "theta", "readout_projection", "r_int_overlap",
                     "m_variance_ratio", "readout_alignment", "null_median", "null_p99", "m"]
 
 
@@ -243,7 +280,7 @@ def run_geometry_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataF
         start_index         int64          row key into the fixed-point table
         theta               float64        LLE coordinate in [-1, 1], increasing with w . h*
         readout_projection  float64        w . h* (w = model.readout_vector())
-        r1_overlap          float64        |r1 . m| (r1 from ``spectra``)
+        r_int_overlap       float64        |r_int . m| (the integrating mode's r, ``spectra``)
         m_variance_ratio    float64        variance of the fixed points explained by m (PC1)
         readout_alignment   float64        |cos(m, w)|
         null_median         float64        median of |u . m| over ``n_null`` random unit u
@@ -263,13 +300,13 @@ def run_geometry_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataF
     theta = (lle_coordinate(pts, n_neighbors, readout=w, seed=seed) if len(pts) > 2
              else np.zeros(len(pts)))
     spec = spectra.set_index("start_index").reindex(kept["start_index"])
-    r1 = _stack(spec["r1"], np.float64) if len(spec) else np.zeros((0, n))
-    overlaps, null, p99 = overlap_with_null(r1, np.nan_to_num(m), n_null=n_null, seed=seed)
+    r_int = _stack(spec["r_int"], np.float64) if len(spec) else np.zeros((0, n))
+    overlaps, null, p99 = overlap_with_null(r_int, np.nan_to_num(m), n_null=n_null, seed=seed)
     df = pd.DataFrame({
         "start_index": kept["start_index"].to_numpy(np.int64),
         "theta": theta.astype(np.float64),
         "readout_projection": pts @ w,
-        "r1_overlap": overlaps,
+        "r_int_overlap": overlaps,
         "m_variance_ratio": ratio,
         "readout_alignment": alignment(m, w) if len(pts) >= 2 else float("nan"),
         "null_median": float(np.median(null)),
@@ -289,7 +326,7 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
                            frequent_quantile: float = 0.5, chunk_size: int = 256,
                            device: str = "auto") -> pd.DataFrame:
     """Effect of the most positive/negative/neutral words (by bag-of-words coefficient) at each
-    kept fixed point, through the slow mode.
+    kept fixed point, through the integrating mode.
 
     Schema (one row per kept fixed point x selected word)::
 
@@ -299,7 +336,8 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
         group        str      'positive' | 'negative' | 'neutral'
         coef         float64  bag-of-words coefficient
         count        int64    training count
-        projection   float64  l1 . J_inp x  (l1 from ``spectra``, l1 . r1 = 1)
+        projection   float64  l_int . J_inp x  (the integrating mode's left vector, from
+                              ``spectra``; l_int . r_int = 1)
         effect_norm  float64  ||J_inp x||
     """
     dev = _prepare(model, device)
@@ -310,11 +348,11 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
     pts = torch.from_numpy(_stack(kept["h"])).to(dev)
     _, j_inp = jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
     spec = spectra.set_index("start_index").reindex(kept["start_index"])
-    l1 = torch.from_numpy(_stack(spec["l1"])).to(dev)
+    l_int = torch.from_numpy(_stack(spec["l_int"])).to(dev)
     with torch.no_grad():
         word_ids = torch.tensor(words["id"].to_numpy(np.int64), device=dev)
         emb = model.embedding(word_ids)
-        proj = projected_effects(j_inp, l1, emb).cpu().numpy()                    # [K, W]
+        proj = projected_effects(j_inp, l_int, emb).cpu().numpy()                    # [K, W]
         norms = torch.stack([torch.einsum("ne,we->wn", j, emb).norm(dim=-1)
                              for j in j_inp]).cpu().numpy()                       # [K, W]
     k, n_w = proj.shape

@@ -2,7 +2,8 @@
 
 (a) eigenvalues of J_rec at three fixed points (theta nearest -1, 0 and +1) in the complex
 plane, with the unit circle and a zoom on lambda = 1; (b) the time constants
-tau = 1 / |log |lambda|| of the three slowest modes along the manifold (log axis, tokens).
+tau = 1 / |log |lambda|| of the three slowest decaying or marginal modes along the manifold (log
+axis, tokens), with the integrating mode's tau ringed (it need not be mode 1).
 """
 
 from __future__ import annotations
@@ -123,6 +124,11 @@ def _tau_panel(ax: Axes, table: pd.DataFrame, n_modes: int) -> None:
         ax.text(0.98, 0.02, rf"$\blacktriangle$: |$\lambda$| = 1, $\tau$ = $\infty$ "
                 f"(drawn at {TAU_CAP:.0e})", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=6)
+    if has_rows(table, "integrator_tau"):
+        tau_int = table["integrator_tau"].to_numpy(np.float64)
+        ok = ~np.isnan(tau_int)
+        ax.scatter(theta[ok], finite(tau_int[ok], cap=TAU_CAP), s=34, facecolors="none",
+                   edgecolors=ACCENT, lw=0.9, label="integrating", zorder=3)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0),
               title="mode", fontsize=7, handletextpad=0.1)

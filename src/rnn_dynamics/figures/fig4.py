@@ -1,10 +1,11 @@
 """Figure 4: words push the state along the line attractor's slow mode.
 
 (a) the instantaneous effect J_inp x of positive, negative and neutral words at a central fixed
-point, projected on the slow mode r1 and the next principal axis of the effects, with the left
-eigenvector l1 (what the slow mode reads); (b) |r1 . m| along the manifold; (c) the input
-projection l1^T J_inp x by valence group, over all kept fixed points; (d) the distribution of
-|r1 . m| against random unit vectors (null, with its 99th percentile).
+point, projected on the integrating mode's right vector r_int (``spectra``: the slow mode chosen
+by its role, see :mod:`rnn_dynamics.analysis.spectra`) and the next principal axis of the
+effects, with its left vector l_int (what the mode reads); (b) |r_int . m| along the manifold;
+(c) the input projection l_int^T J_inp x by valence group, over all kept fixed points; (d) the
+distribution of |r_int . m| against random unit vectors (null, with its 99th percentile).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def word_effect_cloud(model, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
     from ..analysis.jacobians import jacobians
 
     kept = kept_points(fixed_points)
-    if not (len(kept) and has_rows(spectra, "start_index", "r1", "l1")
+    if not (len(kept) and has_rows(spectra, "start_index", "r_int", "l_int")
             and has_rows(word_effects, "id", "group")):
         return None
     spec = spectra.drop_duplicates("start_index").set_index("start_index")
@@ -83,8 +84,10 @@ def word_effect_cloud(model, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
     with torch.no_grad():
         emb = model.embedding(torch.tensor(words["id"].to_numpy(np.int64), device=dev))
         effects = (emb @ j_inp[0].T).double().cpu().numpy()                     # [W, N]
-    r1 = np.asarray(spec.loc[start, "r1"], dtype=np.float64)
-    l1 = np.asarray(spec.loc[start, "l1"], dtype=np.float64)
+    r1 = np.asarray(spec.loc[start, "r_int"], dtype=np.float64)
+    l1 = np.asarray(spec.loc[start, "l_int"], dtype=np.float64)
+    if not np.isfinite(r1).all():
+        return None
     e1 = r1 / max(np.linalg.norm(r1), 1e-300)
     rest = effects - np.outer(effects @ e1, e1)
     rest = rest - rest.mean(0)
@@ -128,21 +131,21 @@ def _cloud_panel(ax: Axes, cloud: WordCloud | None) -> None:
                     va="center", zorder=5)
     where = rf"$\theta$ = {cloud.theta:+.2f}" if np.isfinite(cloud.theta) else ""
     ax.text(0.98, 0.02, where, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5)
-    ax.set_xlabel(r"projection on slow mode $r_1$")
+    ax.set_xlabel(r"projection on the integrating mode $r_{int}$")
     ax.set_ylabel("next PC of word effects")
     ax.legend(loc="upper left", fontsize=6, handletextpad=0.1)
 
 
 def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
     title = r"Slow mode along the manifold"
-    if not has_rows(geometry, "theta", "r1_overlap"):
+    if not has_rows(geometry, "theta", "r_int_overlap"):
         empty_panel(ax, NO_FIXED_POINTS, letter="b", title=title)
         return
     panel(ax, "b", title)
-    ax.scatter(geometry["theta"], geometry["r1_overlap"], c=geometry["theta"], cmap=THETA_CMAP,
+    ax.scatter(geometry["theta"], geometry["r_int_overlap"], c=geometry["theta"], cmap=THETA_CMAP,
                vmin=-1, vmax=1, s=14, lw=0.3, edgecolors=ACCENT, label="fixed points")
     handles = [Line2D([], [], ls="", marker="o", ms=4, mfc="#f7f7f7", mec=ACCENT,
-                      label=r"$|r_1 \cdot m|$ at a fixed point")]
+                      label=r"$|r_{int} \cdot m|$ at a fixed point")]
     p99 = float(geometry["null_p99"].iloc[0]) if "null_p99" in geometry else np.nan
     med = float(geometry["null_median"].iloc[0]) if "null_median" in geometry else np.nan
     if np.isfinite(p99):
@@ -154,7 +157,7 @@ def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
     ax.set_ylim(0, 1.05)
     ax.set_xlim(-1.1, 1.1)
     ax.set_xlabel(r"$\theta$ (position along the manifold, LLE)")
-    ax.set_ylabel(r"$|r_1 \cdot m|$")
+    ax.set_ylabel(r"$|r_{int} \cdot m|$")
     ax.legend(handles=handles, loc="upper center", fontsize=6)
 
 
@@ -185,7 +188,7 @@ def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
     n_fp = word_effects["start_index"].nunique() if "start_index" in word_effects else 0
     ax.text(0.98, 0.98, f"{word_effects['id'].nunique()} words\n{n_fp} fixed points",
             transform=ax.transAxes, ha="right", va="top", fontsize=6.5)
-    ax.set_xlabel(r"$\ell_1^\top J_{inp}\, x$ (change along the slow mode per word)")
+    ax.set_xlabel(r"$\ell_{int}^\top J_{inp}\, x$ (change along the integrating mode per word)")
     ax.set_ylabel("density")
     ax.legend(loc="upper left", fontsize=6)
 
@@ -197,8 +200,8 @@ def null_overlaps(n: int, n_null: int = 10_000, seed: int = 0) -> np.ndarray:
 
 
 def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
-    title = r"$|r_1 \cdot m|$ vs random vectors"
-    if not has_rows(geometry, "r1_overlap"):
+    title = r"$|r_{int} \cdot m|$ vs random vectors"
+    if not has_rows(geometry, "r_int_overlap"):
         empty_panel(ax, NO_FIXED_POINTS, letter="d", title=title)
         return
     panel(ax, "d", title)
@@ -208,16 +211,16 @@ def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
         null = null_overlaps(n)
         ax.hist(null, bins=bins, density=True, color=MUTED, alpha=0.7,
                 label=f"random unit vectors (N = {n})")
-    ax.hist(geometry["r1_overlap"].dropna(), bins=bins, density=True, color=ACCENT, alpha=0.8,
+    ax.hist(geometry["r_int_overlap"].dropna(), bins=bins, density=True, color=ACCENT, alpha=0.8,
             histtype="stepfilled", label=f"{len(geometry)} fixed points")
     if "null_p99" in geometry and np.isfinite(geometry["null_p99"].iloc[0]):
         p99 = float(geometry["null_p99"].iloc[0])
         ax.axvline(p99, color="#e08e0b", ls="--", lw=1.0, label=f"null 99th pct ({p99:.2f})")
-        above = float((geometry["r1_overlap"] > p99).mean())
+        above = float((geometry["r_int_overlap"] > p99).mean())
         ax.text(0.98, 0.6, f"{100 * above:.0f}% above", transform=ax.transAxes, ha="right",
                 fontsize=6.5, color="#e08e0b")
     ax.set_xlim(0, 1)
-    ax.set_xlabel(r"$|r_1 \cdot m|$ (overlap with the manifold direction)")
+    ax.set_xlabel(r"$|r_{int} \cdot m|$ (overlap with the manifold direction)")
     ax.set_ylabel("density")
     ax.legend(loc="upper right", fontsize=6)
 
@@ -228,7 +231,7 @@ def fig4(word_effects: pd.DataFrame, geometry: pd.DataFrame, *,
 
     Args:
         word_effects: the word-effects table (``start_index, id, group, projection``).
-        geometry: the geometry table (``theta, r1_overlap, null_median, null_p99, m``).
+        geometry: the geometry table (``theta, r_int_overlap, null_median, null_p99, m``).
         cloud: from :func:`word_effect_cloud` (needs the model); panel (a) says so when None.
     """
     fig = new_figure(FULL_WIDTH, 4.9)

@@ -2,10 +2,10 @@
 
 One row per grid cell (dataset x architecture), summarised by :func:`summarise_cell`, drawn as
 dot plots grouped by dataset with one colour per architecture: (a) PCs needed for 90% of the
-state variance, trained (filled) vs untrained (open); (b) the slowest and second-slowest time
-constants (median over fixed points); (c) median one-step linearisation error; (d) alignment
+state variance, trained (filled) vs untrained (open); (b) the integrating mode's time constant
+(filled) and the slowest mode's tau_1 (open), medians over fixed points; (c) median one-step linearisation error; (d) alignment
 |cos(m, w)| of the manifold with the readout; (e) test accuracy, nonlinear vs linearised;
-(f) median |r1 . m| against the random-vector 99th percentile.
+(f) median |r_int . m| (the integrating mode's r) against the random-vector 99th percentile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..io import write_parquet
-from .common import PathLike, has_rows, kept_points, read_table, save_figure, stack
+from .common import PathLike, has_rows, kept_points, read_table, save_figure
 from .fig2 import pcs_for
 from .style import (
     ARCH_ORDER,
@@ -37,8 +37,9 @@ from .style import (
 TAU_CAP = 1e6
 
 SUMMARY_COLUMNS = ["dataset", "arch", "n_fixed_points", "pcs90_trained", "pcs90_untrained",
-                   "tau1_median", "tau2_median", "one_step_error_median", "accuracy_nonlinear",
-                   "accuracy_linearised", "readout_alignment", "r1_overlap_median", "null_p99",
+                   "tau1_median", "integrator_tau_median", "one_step_error_median",
+                   "accuracy_nonlinear", "accuracy_linearised", "readout_alignment",
+                   "r_int_overlap_median", "null_p99",
                    "m_variance_ratio"]
 
 
@@ -55,7 +56,8 @@ def summarise_cell(pca: pd.DataFrame, fixed_points: pd.DataFrame, spectra: pd.Da
                    arch: str, fraction: float = 0.9) -> dict[str, Any]:
     """The headline numbers of one cell (``SUMMARY_COLUMNS``; nan where a table is empty).
 
-    ``tau*_median`` are medians over kept fixed points (inf where |lambda| = 1 exactly).
+    ``tau1_median`` (slowest mode) and ``integrator_tau_median`` (the integrating mode) are
+    medians over kept fixed points (inf where |lambda| = 1 exactly).
     """
     row: dict[str, Any] = {"dataset": dataset, "arch": arch,
                            "n_fixed_points": len(kept_points(fixed_points))}
@@ -64,10 +66,11 @@ def summarise_cell(pca: pd.DataFrame, fixed_points: pd.DataFrame, spectra: pd.Da
                 if has_rows(pca, "model", "component", "cumulative") else pd.DataFrame())
         row[f"pcs90_{model}"] = (float(pcs_for(rows["cumulative"].to_numpy(), fraction))
                                  if len(rows) else float("nan"))
-    tau = stack(spectra["tau"]) if has_rows(spectra, "tau") else np.zeros((0, 0))
-    for k in (0, 1):
-        row[f"tau{k + 1}_median"] = (float(np.median(tau[:, k])) if tau.shape[1] > k
-                                     else float("nan"))
+    for column, name in (("tau1", "tau1_median"), ("integrator_tau", "integrator_tau_median")):
+        values = (spectra[column].to_numpy(np.float64) if has_rows(spectra, column)
+                  else np.zeros(0))
+        values = values[~np.isnan(values)]
+        row[name] = float(np.median(values)) if len(values) else float("nan")
     err = (linearised["one_step_error"].to_numpy(np.float64)
            if has_rows(linearised, "one_step_error") else np.zeros(0))
     err = err[np.isfinite(err)]
@@ -75,8 +78,8 @@ def summarise_cell(pca: pd.DataFrame, fixed_points: pd.DataFrame, spectra: pd.Da
     row["accuracy_nonlinear"] = _first(linearised, "accuracy_nonlinear")
     row["accuracy_linearised"] = _first(linearised, "accuracy_linearised")
     row["readout_alignment"] = _first(geometry, "readout_alignment")
-    row["r1_overlap_median"] = (float(geometry["r1_overlap"].median())
-                                if has_rows(geometry, "r1_overlap") else float("nan"))
+    row["r_int_overlap_median"] = (float(geometry["r_int_overlap"].median())
+                                   if has_rows(geometry, "r_int_overlap") else float("nan"))
     row["null_p99"] = _first(geometry, "null_p99")
     row["m_variance_ratio"] = _first(geometry, "m_variance_ratio")
     return row
@@ -174,9 +177,10 @@ def fig6(summary: pd.DataFrame, *, title: str = "Fig. 6") -> Figure:
     _dot_panel(axes[0, 0], summary, "a", "Dimensionality", "PCs for 90% variance",
                "pcs90_trained", "pcs90_untrained", filled_name="trained",
                hollow_name="untrained", ylim=(0, None), missing_name="no PCA table")
-    _dot_panel(axes[0, 1], summary, "b", "Slowest time constants",
-               r"median $\tau$ (tokens)", "tau1_median", "tau2_median",
-               filled_name=r"$\tau_1$", hollow_name=r"$\tau_2$", log=True, transform=_cap_tau)
+    _dot_panel(axes[0, 1], summary, "b", "Integrating mode",
+               r"median $\tau$ (tokens)", "integrator_tau_median", "tau1_median",
+               filled_name=r"$\tau_{int}$", hollow_name=r"$\tau_1$ (slowest)", log=True,
+               transform=_cap_tau)
     _dot_panel(axes[0, 2], summary, "c", "Linearisation error",
                "median one-step relative error", "one_step_error_median", log=True)
     _dot_panel(axes[1, 0], summary, "d", "Manifold vs readout",
@@ -184,8 +188,8 @@ def fig6(summary: pd.DataFrame, *, title: str = "Fig. 6") -> Figure:
     _dot_panel(axes[1, 1], summary, "e", "Test accuracy", "accuracy",
                "accuracy_nonlinear", "accuracy_linearised", filled_name="nonlinear",
                hollow_name="linearised", ylim=(0, 1.05))
-    _dot_panel(axes[1, 2], summary, "f", r"$|r_1 \cdot m|$ vs null",
-               r"median $|r_1 \cdot m|$", "r1_overlap_median", reference="null_p99",
+    _dot_panel(axes[1, 2], summary, "f", r"$|r_{int} \cdot m|$ vs null",
+               r"median $|r_{int} \cdot m|$", "r_int_overlap_median", reference="null_p99",
                filled_name="fixed points", reference_name="random, 99th pct", ylim=(0, 1.05))
     _, _, archs, _ = _positions(summary)
     handles = [Line2D([], [], ls="", marker="o", ms=5, color=arch_colour(a), label=arch_name(a))

@@ -19,8 +19,9 @@ PAPER_CLAIMS = {
     "n_kept": "~500",
     "m_variance_ratio": "high (1-D manifold)",
     "readout_alignment": "aligned",
-    "median_r1_overlap": ">> null",
+    "median_r_int_overlap": ">> null",
     "tau_1": "100s-1000s",
+    "integrator_is_mode_1": "1 (the slowest mode integrates)",
     "median_one_step_error": "~0.10",
 }
 
@@ -57,16 +58,29 @@ def summarise_cell(tables: Mapping[str, pd.DataFrame]) -> dict:
         first = geometry.iloc[0]
         row["m_variance_ratio"] = _number(first["m_variance_ratio"])
         row["readout_alignment"] = _number(first["readout_alignment"])
-        row["median_r1_overlap"] = float(pd.to_numeric(geometry["r1_overlap"]).median())
+        row["median_r_int_overlap"] = float(pd.to_numeric(geometry["r_int_overlap"]).median())
         row["null_p99"] = _number(first["null_p99"])
     if len(spectra):
         tau = np.stack([np.asarray(t, dtype=float) for t in spectra["tau"]])
         for k in range(min(3, tau.shape[1])):
             row[f"tau_{k + 1}"] = float(np.median(tau[:, k]))
+        index = spectra["integrator_index"].to_numpy(np.int64)
+        row["integrator_is_mode_1"] = float(np.mean(index == 1))
+        row["integrator_index_median"] = float(np.median(index[index > 0])) if (index > 0).any() \
+            else np.nan
+        for column in ("integrator_tau", "integrator_participation",
+                       "integrator_readout_alignment"):
+            values = spectra[column].to_numpy(np.float64)
+            values = values[~np.isnan(values)]
+            row[f"{column}_median"] = float(np.median(values)) if len(values) else np.nan
+        row["unit_slow_modes_median"] = float(spectra["n_unit_slow_modes"].median())
+        row["growing_modes_median"] = float(spectra["n_growing"].median())
     if len(words):
-        means = words.groupby("group")["projection"].mean()
+        grouped = words.groupby("group")["projection"]
+        means, medians = grouped.mean(), grouped.median()
         for group in ("positive", "negative", "neutral"):
             row[f"projection_{group}"] = float(means.get(group, np.nan))
+            row[f"projection_{group}_median"] = float(medians.get(group, np.nan))
     if len(linear):
         row["median_one_step_error"] = float(linear["one_step_error"].median())
         row["accuracy_nonlinear"] = float(linear["accuracy_nonlinear"].iloc[0])
@@ -90,7 +104,12 @@ def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, tab
     write_parquet(table, table_path)
     claims = "; ".join(f"`{k}` {v}" for k, v in PAPER_CLAIMS.items())
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
-            "kept fixed points of the k-th slowest time constant (tokens). `projection_*`: mean "
-            f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.")
+            "kept fixed points of the time constant of the k-th slowest decaying or marginal "
+            "mode (tokens). `integrator_*`: the integrating mode, chosen by its role (readout "
+            "gain x input drive x persistence among the real slow modes); "
+            "`integrator_is_mode_1`: share of fixed points where it is the slowest mode; "
+            "`unit_slow_modes_median`: real slow modes (tau >= 10) on one or two units. "
+            "`projection_*`: mean (and median) l_int' J_inp x by bag-of-words valence group. "
+            f"Paper (NeurIPS 2019): {claims}.")
     write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
     return table
