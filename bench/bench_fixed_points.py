@@ -1,14 +1,23 @@
-"""Benchmark: Newton/LM fixed-point solver vs the masked-Adam baseline on GRU and LSTM.
+"""Benchmark: the library's fixed-point solver vs masked Adam (and plain Newton) on trained RNNs.
 
-Each model is either loaded (``--checkpoint``) or a freshly built ``SentimentRNN`` trained for a
-few hundred steps on a synthetic "sum the word valences" task, which gives it the slow,
-approximately line-attractor dynamics that make fixed-point search hard. Both solvers start
-from the same ``--starts`` visited states and must reach q = 1/N ||h - F(h,0)||^2 < ``--tol``.
-Adam (lr 1e-2, up to 20k steps) is capped at ``--adam-time`` seconds per model.
+Each model is either loaded (``--checkpoint``, with the visited states of its ``states`` stage
+via ``--states``) or a freshly built ``SentimentRNN`` trained for a few hundred steps on a
+synthetic "sum the word valences" task. All solvers start from the same ``--starts`` visited
+states plus ``--noise`` (the workflow's start distribution) and must reach
+q = 1/N ||h - F(h,0)||^2 < ``--tol``. Adam (lr 1e-2, up to 20k steps) is capped at
+``--adam-time`` seconds per model.
+
+Fidelity: the paper keeps the slow point nearest each start. For every converged start we
+print how far it moved over its first-order distance to the tolerance set (the minimum-norm
+step that brings the linearised q to ``tol``: one SVD of J - I at the start): a ratio near 1
+is faithful, a large ratio means the start slid along a slow direction (plain Newton, which
+converges onto exact roots, shows it). Also the spread of the endpoints (RMS distance from
+their centroid) against the starts'.
 
     .venv/bin/python bench/bench_fixed_points.py                 # GRU + LSTM, 256, 1,024 starts
     .venv/bin/python bench/bench_fixed_points.py --archs gru --starts 256
-    .venv/bin/python bench/bench_fixed_points.py --checkpoint results/.../model.pt
+    .venv/bin/python bench/bench_fixed_points.py --checkpoint results/models/imdb/gru/model.pt \
+        --states results/analysis/imdb/gru/states.parquet --starts 512
 """
 
 from __future__ import annotations
@@ -22,8 +31,11 @@ import torch
 from rnn_dynamics.analysis.fixed_points import (
     find_fixed_points,
     find_fixed_points_adam,
+    min_norm_step,
     sample_starts,
+    state_spread,
 )
+from rnn_dynamics.analysis.jacobians import recurrent_jacobians
 from rnn_dynamics.models.sentiment import build_model
 
 VOCAB, EMBED = 64, 32
@@ -66,18 +78,45 @@ def visited_states(model, ids, lengths) -> torch.Tensor:
     return torch.cat([hs[i, :n] for i, n in enumerate(lengths.tolist())])
 
 
+def first_order_distance(model, starts: torch.Tensor, tol: float) -> np.ndarray:
+    """Length of the minimum-norm step that takes the linearised q of each start to ``tol``."""
+    with torch.no_grad():
+        r = model.step(starts, starts.new_zeros(starts.shape[0], model.input_dim)) - starts
+        a = recurrent_jacobians(model.step, starts, input_dim=model.input_dim)
+        a = a - torch.eye(starts.shape[1])
+        n = starts.shape[1]
+        d, _ = min_norm_step(a, r, torch.full((len(starts),), n * tol),
+                             torch.zeros(len(starts)))
+    return d.norm(dim=1).double().numpy()
+
+
+def fidelity(table, starts: torch.Tensor, reference: np.ndarray) -> str:
+    conv = table["converged"].to_numpy()
+    ends = np.stack(table["h"]).astype(np.float64)
+    moved = np.linalg.norm(ends - starts.double().numpy(), axis=1)
+    ratio = moved[conv] / np.maximum(reference[conv], 1e-12)
+    if not conv.any():
+        return "no converged start"
+    spread = state_spread(torch.from_numpy(ends[conv]))
+    return (f"moved / first-order distance: median {np.median(ratio):.2f}, 95th pct "
+            f"{np.percentile(ratio, 95):.2f}; endpoint spread {spread:.3f} (starts "
+            f"{state_spread(starts):.3f})")
+
+
 def bench_model(name: str, model, states: torch.Tensor, args) -> dict:
     model.eval()
-    starts, _ = sample_starts(states, args.starts, noise_std=0.0, seed=args.seed)
-    print(f"[{name}] N = {model.state_dim}, {args.starts} starts")
+    starts, _ = sample_starts(states, args.starts, noise_std=args.noise, seed=args.seed)
+    print(f"[{name}] N = {model.state_dim}, {args.starts} starts, noise {args.noise}")
+    reference = first_order_distance(model, starts, args.tol)
     t0 = time.perf_counter()
     newton = find_fixed_points(model.step, starts, model.input_dim, tol=args.tol,
                                max_iters=args.newton_iters, batch_size=args.batch_size)
     t_newton = time.perf_counter() - t0
     conv = newton["converged"]
-    print(f"[{name}] Newton/LM: {t_newton:7.1f}s  converged {int(conv.sum())}/{len(newton)}  "
+    print(f"[{name}] library  : {t_newton:7.1f}s  converged {int(conv.sum())}/{len(newton)}  "
           f"kept {int(newton['kept'].sum())}  iterations mean "
           f"{newton.loc[conv, 'iterations'].mean():.1f} max {newton['iterations'].max()}")
+    print(f"[{name}]            {fidelity(newton, starts, reference)}")
     t0 = time.perf_counter()
     adam = find_fixed_points_adam(model.step, starts, model.input_dim, tol=args.tol,
                                   lr=args.adam_lr, max_steps=args.adam_steps,
@@ -87,12 +126,17 @@ def bench_model(name: str, model, states: torch.Tensor, args) -> dict:
     print(f"[{name}] Adam     : {t_adam:7.1f}s  converged {int(aconv.sum())}/{len(adam)}  "
           f"kept {int(adam['kept'].sum())}  steps taken max {adam['iterations'].max()} "
           f"(cap {args.adam_steps} steps / {args.adam_time:.0f}s)")
+    print(f"[{name}]            {fidelity(adam, starts, reference)}")
+    if args.plain_newton:
+        t0 = time.perf_counter()
+        plain = find_fixed_points(model.step, starts, model.input_dim, tol=1e-14,
+                                  max_iters=args.newton_iters, batch_size=args.batch_size)
+        print(f"[{name}] plain Newton to exact roots (tol 1e-14): "
+              f"{time.perf_counter() - t0:.1f}s, converged {int(plain['converged'].sum())}, "
+              f"kept {int(plain['kept'].sum())}; {fidelity(plain, starts, reference)}")
     ratio = t_adam / t_newton
-    rate_newton, rate_adam = conv.sum() / t_newton, aconv.sum() / t_adam
-    print(f"[{name}] converged points per second: Newton {rate_newton:.2f}, Adam "
-          f"{rate_adam:.2f} ({rate_newton / max(rate_adam, 1e-9):.1f}x)")
-    print(f"[{name}] wall-time ratio Adam/Newton = {ratio:.1f}x; converged Newton "
-          f"{int(conv.sum())} vs Adam {int(aconv.sum())}; median q Newton "
+    print(f"[{name}] wall-time ratio Adam/library = {ratio:.1f}x; converged library "
+          f"{int(conv.sum())} vs Adam {int(aconv.sum())}; median q library "
           f"{newton['q'].median():.2e}, Adam {adam['q'].median():.2e}")
     return {"model": name, "newton_s": t_newton, "newton_converged": int(conv.sum()),
             "adam_s": t_adam, "adam_converged": int(aconv.sum()), "ratio": ratio}
@@ -103,6 +147,10 @@ def main() -> None:
     parser.add_argument("--archs", nargs="+", default=["gru", "lstm"])
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--checkpoint", help="benchmark this trained model instead")
+    parser.add_argument("--states", help="states.parquet of the checkpoint's states stage")
+    parser.add_argument("--noise", type=float, default=0.01, help="start noise (the workflow's)")
+    parser.add_argument("--plain-newton", action="store_true",
+                        help="also run Newton to exact roots (tol 1e-14), for the fidelity")
     parser.add_argument("--starts", type=int, default=1024)
     parser.add_argument("--train-steps", type=int, default=150)
     parser.add_argument("--tol", type=float, default=1e-8)
@@ -122,16 +170,19 @@ def main() -> None:
     if args.checkpoint:
         from rnn_dynamics.models.checkpoint import load_model
         model, meta = load_model(args.checkpoint)
-        rng = np.random.default_rng(args.seed)
-        ids, lengths, _ = synthetic_batch(rng, np.zeros(model.vocab_size), 256)
-        ids = ids.clamp_max(model.vocab_size - 1)
-        rows.append(bench_model(meta.get("arch", "checkpoint"), model,
-                                visited_states(model, ids, lengths), args))
+        if args.states:
+            from rnn_dynamics.io import read_parquet
+            states = torch.from_numpy(np.stack(read_parquet(args.states)["h"]).astype(np.float32))
+        else:
+            rng = np.random.default_rng(args.seed)
+            ids, lengths, _ = synthetic_batch(rng, np.zeros(model.vocab_size), 256)
+            states = visited_states(model, ids.clamp_max(model.vocab_size - 1), lengths)
+        rows.append(bench_model(meta.get("arch", "checkpoint"), model, states, args))
     else:
         for arch in args.archs:
             model, (ids, lengths) = trained_model(arch, args.hidden, args.train_steps, args.seed)
             rows.append(bench_model(arch, model, visited_states(model, ids, lengths), args))
-    print("\nmodel  newton_s  newton_conv  adam_s  adam_conv  adam/newton")
+    print("\nmodel  library_s  library_conv  adam_s  adam_conv  adam/library")
     for r in rows:
         print(f"{r['model']:6s} {r['newton_s']:8.1f} {r['newton_converged']:12d} "
               f"{r['adam_s']:7.1f} {r['adam_converged']:10d} {r['ratio']:11.1f}x")

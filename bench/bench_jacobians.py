@@ -3,10 +3,12 @@
 Jacobians (K = ``--points``, N = ``--hidden``): the library's closed form
 (``SentimentRNN.step_jacobians``, what the analysis uses), batched ``vmap(jacrev)`` and
 ``vmap(jacfwd)``, and the plain baseline, a per-point ``torch.autograd.functional.jacobian`` loop
-(timed on ``--loop-points``, extrapolated). Spectra: the library's ``slowest_mode`` (all
-eigenvalues, r1 and l1 by inverse iteration; what the spectra stage stores) against the plain
-baseline ``torch.linalg.eig`` + ``inv(R)`` on one thread, plus ``eigendecompose(n_left=1)`` and
-eigenvalues alone. Every ratio is against a baseline timed in the same run.
+(timed on ``--loop-points``, extrapolated). Spectra: what the spectra stage computes -- float64
+Jacobians (J_rec and J_inp, closed form), all eigenvalues in float64 (``sorted_eigvals``) and
+the integrating mode (``integrating_mode``: the slow block and the winner's vectors) -- against
+the plain baseline ``torch.linalg.eig`` + ``inv(R)`` on one thread, plus the float32 eigenvalues
+the stage used before (the float32 -> float64 cost), ``eigendecompose(n_left=1)`` and
+``slowest_mode``. Every ratio is against a baseline timed in the same run.
 
     .venv/bin/python bench/bench_jacobians.py --points 1000 --hidden 256
 """
@@ -21,8 +23,14 @@ import torch
 from torch.func import jacfwd, jacrev, vmap
 
 from rnn_dynamics.analysis._linalg import eigvals, single_thread
-from rnn_dynamics.analysis.jacobians import recurrent_jacobians
-from rnn_dynamics.analysis.spectra import eigendecompose, slowest_mode
+from rnn_dynamics.analysis.fixed_points import step_in_dtype
+from rnn_dynamics.analysis.jacobians import jacobians, recurrent_jacobians
+from rnn_dynamics.analysis.spectra import (
+    eigendecompose,
+    integrating_mode,
+    slowest_mode,
+    sorted_eigvals,
+)
 from rnn_dynamics.models.sentiment import build_model
 
 
@@ -99,10 +107,24 @@ def main() -> None:
     print(f"  speed-up over the baseline: eigendecompose {t_base / t_dec:.1f}x, "
           f"slowest_mode {t_base / t_slow:.1f}x\n")
 
-    total_base, total_lib = t_rev + t_base, t_cf + t_slow
-    print(f"TOTAL Jacobians + spectra for {k} points at N = {n}: library {total_lib:.2f} s "
-          f"(closed form {t_cf:.2f} s + slowest_mode {t_slow:.2f} s) vs vmap(jacrev) + eig + inv "
-          f"{total_base:.2f} s ({total_base / total_lib:.1f}x); eigenvalues alone {t_vals:.2f} s")
+    print("Spectra stage (float64)")
+    step64 = step_in_dtype(model.step, torch.float64)
+    (j64, jin64), t_j64 = timed("closed-form J_rec, J_inp in float64",
+                                lambda: jacobians(step64, h.double(), input_dim=e), k)
+    _, t_v32 = timed("eigenvalues float32 (the former spectra stage)", lambda: eigvals(j), k)
+    w64, t_v64 = timed("eigenvalues float64, sorted (sorted_eigvals)",
+                       lambda: sorted_eigvals(j64), k)
+    mode, t_int = timed("integrating_mode (slow block + vectors)", lambda: integrating_mode(
+        j64, jin64, ref.double(), w64), k)
+    print(f"  float32 -> float64 eigenvalues: {t_v64 / t_v32:.2f}x; integrating mode at index "
+          f"1 for {np.mean(mode.index == 1):.0%} of points\n")
+
+    total_base, total_lib = t_rev + t_base, t_j64 + t_v64 + t_int
+    print(f"TOTAL Jacobians + spectra stage for {k} points at N = {n}: library {total_lib:.2f} s "
+          f"(float64 Jacobians {t_j64:.2f} s + eigenvalues {t_v64:.2f} s + integrating mode "
+          f"{t_int:.2f} s) vs vmap(jacrev) + eig + inv {total_base:.2f} s "
+          f"({total_base / total_lib:.1f}x); float32 path of before: closed form + slowest_mode "
+          f"{t_cf + t_slow:.2f} s")
 
 
 if __name__ == "__main__":

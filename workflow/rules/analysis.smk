@@ -108,6 +108,7 @@ rule spectra:
     input:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
+        test="results/data/{dataset}/test.parquet",
     output:
         table=f"{ANALYSIS}/spectra.parquet",
     params:

@@ -65,6 +65,7 @@ from torch import Tensor, nn
 from ..errors import NumericalError
 from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
+from .spectra import MARGIN
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
 STAGE_VERSION = "2"
@@ -533,7 +534,7 @@ def require_fixed_points(table: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------- beyond the paper
 
-def classify_stability(eigvals: np.ndarray, margin: float = 1e-3) -> tuple[int, int, str]:
+def classify_stability(eigvals: np.ndarray, margin: float = MARGIN) -> tuple[int, int, str]:
     """(n_unstable, n_marginal, label) from one point's eigenvalues of J_rec.
 
     |lambda| > 1 + margin is unstable, | |lambda| - 1 | <= margin marginal (the line-attractor
@@ -552,7 +553,7 @@ def classify_stability(eigvals: np.ndarray, margin: float = 1e-3) -> tuple[int, 
 
 def polish_fixed_points(step: Step, points: Tensor | np.ndarray, input_dim: int, *,
                         dtype: torch.dtype = torch.float64, tol: float = 1e-20,
-                        max_iters: int = 50, cluster_tol: float = 1e-6, margin: float = 1e-3,
+                        max_iters: int = 50, cluster_tol: float = 1e-6, margin: float = MARGIN,
                         ) -> tuple[pd.DataFrame, np.ndarray]:
     """Refine approximate fixed points to exact ones (Newton/LM in float64 to q < 1e-20).
 

@@ -198,16 +198,17 @@ def embedding_covariance(model: Any) -> np.ndarray:
     return np.atleast_2d(np.cov(rows, rowvar=False))
 
 
-def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike, *,
-                      horizon: float = 100.0, n_slow: int = 16, chunk_size: int = 256,
-                      device: str = "auto") -> pd.DataFrame:
+def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame | None,
+                      out_path: PathLike, *, horizon: float | None = None, n_slow: int = 16,
+                      chunk_size: int = 256, device: str = "auto") -> pd.DataFrame:
     """Spectrum of J_rec = dF/dh (x = 0) at every kept fixed point, and its integrating mode.
 
     Jacobians and spectra are computed in float64 (a float64 copy of the model), modes in the
     order of :func:`.spectra.mode_order` (mode 1 = slowest decaying or marginal mode; growing
     modes last). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
     readout gain x input drive over the vocabulary x persistence over ``horizon`` tokens, among
-    the ``n_slow`` real modes nearest 1). Schema (one row per kept fixed point)::
+    the ``n_slow`` real modes nearest 1); ``horizon`` defaults to the median length of the
+    ``test`` documents (100 tokens without them). Schema (one row per kept fixed point)::
 
         start_index                   int64          row key into the fixed-point table
         lambda1_abs, lambda1_imag     float64        |lambda_1|, Im lambda_1 (mode 1)
@@ -232,6 +233,8 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, out_path: PathLike
     kept = _kept(fixed_points)
     if len(kept) == 0:
         return _write_empty(SPECTRA_COLUMNS, out_path)
+    if horizon is None:
+        horizon = float(test["length"].median()) if test is not None and len(test) else 100.0
     step64 = fp.step_in_dtype(model.step, torch.float64)
     pts = torch.from_numpy(_stack(kept["h"], np.float64)).to(dev)
     j_rec, j_inp = jacobians(step64, pts, input_dim=model.input_dim, chunk_size=chunk_size)
