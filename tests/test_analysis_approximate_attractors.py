@@ -216,24 +216,33 @@ def test_growing_modes_come_last_and_mode_one_is_the_slowest_decaying():
 
 
 def test_integrating_mode_between_a_slower_and_a_faster_frozen_unit():
-    """Unit 0 (tau 1e4) and unit 1 (tau 100) are frozen memories with no input drive; the
-    distributed integrator (tau 1e3) is driven by the inputs and read out: it is chosen, as
-    mode 2 of the tau order, and the two frozen units are counted."""
-    n, e = 40, 6
+    """Unit 0 (tau 1e4) and unit 1 (tau 100) are frozen memories with no input drive; mode 3
+    (tau 2e3, distributed, on the readout) is driven by every word but not by valence (it counts
+    words); the distributed valence integrator (tau 1e3) is chosen, as mode 3 of the tau order,
+    and the two frozen units are counted."""
+    n, e, n_words = 40, 6, 300
     rng = np.random.default_rng(10)
-    r_int = rng.standard_normal(n)
-    r_int /= np.linalg.norm(r_int)
-    cols = np.stack([np.eye(n)[0], np.eye(n)[1], r_int], 1)
-    lams = np.concatenate([[1 - 1e-4, 1 - 1e-2, 1 - 1e-3], rng.uniform(0.1, 0.6, n - 3)])
+    r_int, r_count = (v / np.linalg.norm(v) for v in rng.standard_normal((2, n)))
+    cols = np.stack([np.eye(n)[0], np.eye(n)[1], r_int, r_count], 1)
+    lams = np.concatenate([[1 - 1e-4, 1 - 1e-2, 1 - 1e-3, 1 - 5e-4],
+                           rng.uniform(0.1, 0.6, n - 4)])
     j, s = nonnormal(lams, seed=11, first_columns=cols)
+    words = rng.standard_normal((n_words, e))
+    valence_axis = rng.standard_normal(e)
+    valence = words @ valence_axis + 0.1 * rng.standard_normal(n_words)
+    g = (words - words.mean(0)).T @ (valence - valence.mean())
+    counting = rng.standard_normal(e)
+    counting -= (counting @ g) / (g @ g) * g             # uncorrelated with valence
     drive = rng.standard_normal((n, e)) * 0.3
-    drive[:2] = 0.0                                  # the frozen units get no input
-    drive[2] = rng.standard_normal(e)
+    drive[:2] = 0.0                                      # the frozen units get no input
+    drive[2] = valence_axis
+    drive[3] = 3 * counting / np.linalg.norm(counting) * np.linalg.norm(valence_axis)
     j_inp = s @ drive
-    readout = r_int + 0.3 * rng.standard_normal(n)
+    readout = r_int + r_count + 0.3 * rng.standard_normal(n)
     w = sorted_eigvals(j[None])
-    mode = integrating_mode(j[None], j_inp[None], readout, w, horizon=200.0)
-    assert mode.index[0] == 2
+    mode = integrating_mode(j[None], j_inp[None], readout, w, word_vectors=words,
+                            valence=valence, horizon=200.0)
+    assert mode.index[0] == 3
     assert mode.tau[0] == pytest.approx(1 / -np.log(1 - 1e-3), rel=1e-6)
     assert abs(mode.r[0] @ r_int) > 0.9999
     true_l = np.linalg.inv(s)[2]
@@ -241,3 +250,7 @@ def test_integrating_mode_between_a_slower_and_a_faster_frozen_unit():
     assert mode.n_unit_slow[0] == 2
     assert mode.participation[0] > 10
     assert mode.score_share[0] > 0.5
+    # without valences the strongest-driven slow mode wins: the word counter
+    blind = integrating_mode(j[None], j_inp[None], readout, w, word_vectors=words,
+                             horizon=200.0)
+    assert blind.index[0] == 2

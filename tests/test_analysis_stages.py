@@ -93,7 +93,7 @@ def test_all_stages(data, tmp_path):
     assert list(exact.columns) == stages.EXACT_COLUMNS
     assert set(exact["stability"]) == {"marginal"}        # every point of a line attractor
 
-    spectra = stages.run_spectra_stage(model, fps, test, tmp_path / "spectra.parquet",
+    spectra = stages.run_spectra_stage(model, fps, test, coefs, tmp_path / "spectra.parquet",
                                        device="cpu")
     assert list(read_parquet(tmp_path / "spectra.parquet").columns) == stages.SPECTRA_COLUMNS
     np.testing.assert_allclose(spectra["lambda1_abs"], 1.0, atol=1e-4)
@@ -132,7 +132,8 @@ def test_downstream_stages_write_empty_tables_without_fixed_points(data, tmp_pat
     fps = pd.DataFrame({"start_index": [0], "q": [1.0], "converged": [False], "iterations": [5],
                         "outlier": [False], "duplicate": [False], "kept": [False],
                         "h": [np.zeros(N, np.float32)]})
-    spectra = stages.run_spectra_stage(model, fps, test, tmp_path / "s.parquet", device="cpu")
+    spectra = stages.run_spectra_stage(model, fps, test, coefs, tmp_path / "s.parquet",
+                                       device="cpu")
     assert len(spectra) == 0 and list(spectra.columns) == stages.SPECTRA_COLUMNS
     for fn, args in [(stages.run_geometry_stage, (fps, spectra)),
                      (stages.run_word_effects_stage, (fps, spectra, coefs)),

@@ -51,7 +51,8 @@ def figure_tables() -> dict[str, Path]:
         states = stages.run_states_stage(m, test, paths["states"], n_docs=150, device="cpu")
         fps = stages.run_fixed_point_stage(m, states, paths["fixed_points"], n_starts=96,
                                            noise_std=0.0, device="cpu")
-        spectra = stages.run_spectra_stage(m, fps, test, paths["spectra"], device="cpu")
+        spectra = stages.run_spectra_stage(m, fps, test, cell.coefs, paths["spectra"],
+                                           device="cpu")
         stages.run_geometry_stage(m, fps, spectra, paths["geometry"], n_null=2000)
         stages.run_word_effects_stage(m, fps, spectra, cell.coefs, paths["word_effects"],
                                       n_words=15, device="cpu")
@@ -76,7 +77,7 @@ def figure_tables() -> dict[str, Path]:
         paths["empty_fixed_points"] = out / "empty_fixed_points.parquet"
         write_parquet(none, paths["empty_fixed_points"])
         for name, fn, args in (
-                ("spectra", stages.run_spectra_stage, (none, test)),
+                ("spectra", stages.run_spectra_stage, (none, test, cell.coefs)),
                 ("linearised", stages.run_linearised_stage, (none, test))):
             paths[f"empty_{name}"] = out / f"empty_{name}.parquet"
             fn(m, *args, paths[f"empty_{name}"], device="cpu")

@@ -109,6 +109,7 @@ rule spectra:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
         test="results/data/{dataset}/test.parquet",
+        bow_coefficients="results/baselines/{dataset}/bow_coefficients.parquet",
     output:
         table=f"{ANALYSIS}/spectra.parquet",
     params:

@@ -18,16 +18,19 @@ Conventions (used everywhere in the analysis):
   ``L = R^-1`` still holds. Without a reference LAPACK's choice is kept.
 
 The integrating mode (:func:`integrating_mode`) is named by its role, not its rank: among the
-real slow modes, the one through which inputs move the readout most over a document. A kick x
+real slow modes, the one that carries word valence to the readout over a document. A word x
 excites mode i by ``l_i^T J_inp x``, which moves the readout by ``(w . r_i) l_i^T J_inp x`` and
 persists for about tau_i tokens; so each candidate scores
 
-    score_i = |w . r_i| * sd_words(l_i^T J_inp x) * tau_i (1 - exp(-H / tau_i))
+    score_i = |w . r_i| * |cov_words(l_i^T J_inp x, valence)| / sd(valence) * tau_i (1 - exp(-H / tau_i))
 
-(sd over the vocabulary's embeddings; H the horizon, a typical document length; the product is
-invariant to the scaling of r_i and l_i). A frozen unit (update gate ~ 1, no input drive) has
-sd ~ 0 however slow it is; a fast readout-aligned mode has a small persistence factor. Candidates
-are the real, non-growing Ritz modes nearest lambda = 1 (:func:`slow_modes`).
+(covariance over the vocabulary; valence: the bag-of-words coefficients, the paper's definition
+of positive and negative words; H the horizon, a typical document length; the product is
+invariant to the scaling of r_i and l_i). A frozen unit (update gate ~ 1, no input drive) and
+a mode driven by every word alike (word counting) score ~0 however slow they are; a fast
+readout-aligned mode has a small persistence factor. Without valences the spread
+``sd_words(l_i^T J_inp x)`` replaces the covariance term. Candidates are the real, non-growing
+Ritz modes nearest lambda = 1 (:func:`slow_modes`).
 
 Cost (per 256 x 256 matrix, 2 cores, ``bench/bench_jacobians.py``): all eigenvalues float64
 about twice float32; the slow block (one LU, a few block solves) and the integrator's refined
@@ -249,26 +252,50 @@ class IntegratingMode:
     l: np.ndarray
 
 
+def word_drive(word_vectors: np.ndarray, valence: np.ndarray | None = None,
+               ) -> tuple[np.ndarray, bool]:
+    """What the drive term of the score needs from the vocabulary, as ``(matrix, is_valence)``.
+
+    With valences: ``g = cov_words(x, valence) / sd(valence)`` [E], so that
+    ``|u . g| = |cov(u . x, valence)| / sd(valence)`` for any ``u``; without: the covariance
+    of the word vectors [E, E], so that ``sqrt(u^T C u) = sd_words(u . x)``.
+    """
+    x = np.asarray(word_vectors, dtype=np.float64)
+    if valence is None:
+        return np.atleast_2d(np.cov(x, rowvar=False)), False
+    v = np.asarray(valence, dtype=np.float64)
+    v = v - v.mean()
+    g = (x - x.mean(0)).T @ v / len(v) / max(float(v.std()), 1e-300)
+    return g, True
+
+
 def integrating_mode(j_rec: Tensor | np.ndarray, j_inp: Tensor | np.ndarray,
                      readout: Tensor | np.ndarray | None, eigvals_sorted: np.ndarray, *,
-                     embedding_cov: np.ndarray | None = None, horizon: float = 100.0,
-                     n_modes: int = 16, seed: int = 0) -> IntegratingMode:
+                     word_vectors: np.ndarray | None = None, valence: np.ndarray | None = None,
+                     horizon: float = 100.0, n_modes: int = 16, seed: int = 0,
+                     ) -> IntegratingMode:
     """Find the integrating mode at each point (criterion in the module docstring).
 
     ``j_rec`` [K, N, N] and ``j_inp`` [K, N, E] at the points; ``readout`` w [N];
     ``eigvals_sorted`` [K, N] from :func:`sorted_eigvals` (for the mode's index);
-    ``embedding_cov`` [E, E] the covariance of the vocabulary's embeddings (identity if None);
+    ``word_vectors`` [V, E] the inputs of the vocabulary (embeddings; identity rows if None)
+    and ``valence`` [V] their bag-of-words coefficients (None: the spread of the drive);
     ``horizon`` H in tokens.
     """
     k, n = eigvals_sorted.shape
     theta, right, left = slow_modes(j_rec, n_modes, seed=seed)
     jin = _float64(j_inp).numpy()
     w = np.ones(n) if readout is None else np.asarray(torch.as_tensor(readout).double().cpu())
-    cov = np.eye(jin.shape[-1]) if embedding_cov is None else np.asarray(embedding_cov, float)
+    vectors = np.eye(jin.shape[-1]) if word_vectors is None else word_vectors
+    drive_of, is_valence = word_drive(vectors, valence)
     real = (np.abs(theta.imag) <= 1e-10) & ~growing(theta)
     tau = time_constants(theta.real)
     drive_vec = np.einsum("kmn,kne->kme", left.real, jin)                 # l_i^T J_inp  [K, m, E]
-    drive = np.sqrt(np.maximum(np.einsum("kme,ef,kmf->km", drive_vec, cov, drive_vec), 0.0))
+    if is_valence:
+        drive = np.abs(drive_vec @ drive_of)
+    else:
+        drive = np.sqrt(np.maximum(np.einsum("kme,ef,kmf->km", drive_vec, drive_of, drive_vec),
+                                   0.0))
     readout_gain = np.abs(np.einsum("knm,n->km", right.real, w))
     with np.errstate(over="ignore", invalid="ignore"):
         persistence = np.where(np.isinf(tau), horizon, tau * -np.expm1(-horizon / tau))

@@ -191,24 +191,31 @@ SPECTRA_COLUMNS = ["start_index", "lambda1_abs", "lambda1_imag", "tau1", "n_grow
                    "eigvals_imag", "tau", "growing", "r_int", "l_int"]
 
 
-def embedding_covariance(model: Any) -> np.ndarray:
-    """Covariance [E, E] of the vocabulary's embedding vectors (pad and unknown ids left out)."""
+def word_valences(model: Any, bow_coefs: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Embeddings [V, E] of the words with a bag-of-words coefficient, and those coefficients.
+
+    Without a coefficient table: every embedding row but pad and unknown, and no valences.
+    """
     weight = model.embedding.weight.detach().double().cpu().numpy()
-    rows = weight[2:] if weight.shape[0] > 3 else weight
-    return np.atleast_2d(np.cov(rows, rowvar=False))
+    if bow_coefs is None or len(bow_coefs) == 0:
+        return (weight[2:] if weight.shape[0] > 3 else weight), None
+    rows = bow_coefs[bow_coefs["id"].between(2, weight.shape[0] - 1)]
+    return weight[rows["id"].to_numpy(np.int64)], rows["coef"].to_numpy(np.float64)
 
 
 def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame | None,
-                      out_path: PathLike, *, horizon: float | None = None, n_slow: int = 16,
-                      chunk_size: int = 256, device: str = "auto") -> pd.DataFrame:
+                      bow_coefs: pd.DataFrame | None, out_path: PathLike, *,
+                      horizon: float | None = None, n_slow: int = 16, chunk_size: int = 256,
+                      device: str = "auto") -> pd.DataFrame:
     """Spectrum of J_rec = dF/dh (x = 0) at every kept fixed point, and its integrating mode.
 
     Jacobians and spectra are computed in float64 (a float64 copy of the model), modes in the
     order of :func:`.spectra.mode_order` (mode 1 = slowest decaying or marginal mode; growing
     modes last). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
-    readout gain x input drive over the vocabulary x persistence over ``horizon`` tokens, among
-    the ``n_slow`` real modes nearest 1); ``horizon`` defaults to the median length of the
-    ``test`` documents (100 tokens without them). Schema (one row per kept fixed point)::
+    readout gain x covariance of its input drive with the words' bag-of-words coefficients
+    ``bow_coefs`` x persistence over ``horizon`` tokens, among the ``n_slow`` real modes
+    nearest 1); ``horizon`` defaults to the median length of the ``test`` documents (100 tokens
+    without them). Schema (one row per kept fixed point)::
 
         start_index                   int64          row key into the fixed-point table
         lambda1_abs, lambda1_imag     float64        |lambda_1|, Im lambda_1 (mode 1)
@@ -241,7 +248,8 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame
     j_rec, j_inp = j_rec.cpu(), j_inp.cpu()
     w = model.readout_vector().detach().cpu().double()
     eigvals = sorted_eigvals(j_rec)
-    mode = integrating_mode(j_rec, j_inp, w, eigvals, embedding_cov=embedding_covariance(model),
+    vectors, valence = word_valences(model, bow_coefs)
+    mode = integrating_mode(j_rec, j_inp, w, eigvals, word_vectors=vectors, valence=valence,
                             horizon=horizon, n_modes=n_slow)
     tau = time_constants(eigvals)
     grow = growing(eigvals)

@@ -29,7 +29,7 @@ STAGES: dict[str, tuple[Callable[..., pd.DataFrame], tuple[str, ...]]] = {
     "states": (stages.run_states_stage, ("test",)),
     "fixed_points": (stages.run_fixed_point_stage, ("states",)),
     "exact_fixed_points": (stages.run_exact_fixed_points_stage, ("fixed_points",)),
-    "spectra": (stages.run_spectra_stage, ("fixed_points", "test")),
+    "spectra": (stages.run_spectra_stage, ("fixed_points", "test", "bow_coefficients")),
     "geometry": (stages.run_geometry_stage, ("fixed_points", "spectra")),
     "word_effects": (stages.run_word_effects_stage, ("fixed_points", "spectra", "bow_coefficients")),
     "linearised": (stages.run_linearised_stage, ("fixed_points", "test")),
