@@ -84,6 +84,11 @@ def line_attractor_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+REASONS = {f"projection_{g}": f"no {g} words were selected (by bag-of-words coefficient) or "
+                             "no fixed point was kept" for g in ("positive", "negative", "neutral")}
+REASONS.update({f"tau_{k}": "no fixed point was kept" for k in (1, 2, 3)})
+
+
 def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, table_path,
                                markdown_path, html_path=None) -> pd.DataFrame:
     table = line_attractor_table(paths)
@@ -92,5 +97,6 @@ def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, tab
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
             "kept fixed points of the k-th slowest time constant (tokens). `projection_*`: mean "
             f"l1' J_inp x by bag-of-words valence group. Paper (NeurIPS 2019): {claims}.")
-    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3,
+                     reasons=REASONS)
     return table
