@@ -130,7 +130,7 @@ def test_explain_without_analysis_tables_still_gives_the_readout(bare_model, tmp
 
 def test_explanation_picture_is_readable(model_path, bare_model, tmp_path, monkeypatch):
     drawn = []
-    import rnn_dynamics.explain.plot as plot
+    from rnn_dynamics.explain import plot
 
     monkeypatch.setattr(plot, "save_figure", lambda fig, *a, **k: drawn.append(fig))
     for path in (model_path, bare_model):
@@ -169,7 +169,7 @@ def test_cli_user_mistakes_are_one_line_without_traceback(model_path, tmp_path):
     ]
     for args, fragment in cases:
         proc = subprocess.run([sys.executable, "-m", "rnn_dynamics.cli", *args],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 1, args
         assert "Traceback" not in proc.stderr
         assert proc.stderr.startswith("rnn-dynamics: ") and fragment in proc.stderr, proc.stderr
@@ -177,5 +177,5 @@ def test_cli_user_mistakes_are_one_line_without_traceback(model_path, tmp_path):
     lone.parent.mkdir()
     shutil.copy(model_path, lone)
     proc = subprocess.run([sys.executable, "-m", "rnn_dynamics.cli", "explain", str(lone), "x"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 1 and "pass it with --vocab PATH" in proc.stderr

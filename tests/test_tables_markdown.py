@@ -54,7 +54,7 @@ def test_official_data_is_na_for_a_dataset_without_an_official_release(tmp_path)
                                           markdown_path=out)
     assert table["official_data"].dtype == bool                 # the Parquet table keeps a flag
     rows = {line.split("|")[1].strip(): line for line in out.read_text().splitlines()
-            if line.startswith("| sst") or line.startswith("| synthetic")}
+            if line.startswith(("| sst", "| synthetic"))}
     assert rows["sst"].endswith("| yes |")
     last = rows["synthetic"].strip("| ").split("|")[-1].strip()
     assert last.startswith("n/a [")

@@ -7,6 +7,7 @@ with ``rnn-dynamics:`` and exits with status 1; nothing prints a traceback for i
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,7 +69,7 @@ def _read_texts(file: str) -> list[str]:
     if file == "-":
         return [line.rstrip("\n") for line in sys.stdin]
     path = Path(file)
-    if not path.is_file():
+    if not path.exists() or path.is_dir():            # a pipe (<(...)) is fine
         raise DataError(f"{file}: no such file (give one text per line, or '-' for stdin)")
     try:
         return path.read_text(encoding="utf-8").splitlines()
@@ -96,7 +97,7 @@ def _predict(args: argparse.Namespace) -> int:
     else:
         shown = scores.assign(text=scores["text"].str.slice(0, 60),
                               p_positive=scores["p_positive"].map(
-                                  lambda p: "n/a" if p != p else f"{p:.3f}"))
+                                  lambda p: "n/a" if math.isnan(p) else f"{p:.3f}"))
         print(shown.to_string(index=False))
     empty = int(scores["p_positive"].isna().sum())
     if empty:

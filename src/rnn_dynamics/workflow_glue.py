@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
-from typing import Iterator
 
 from .errors import RnnDynamicsError
 from .progress import duration, progress

@@ -11,8 +11,17 @@ from matplotlib.ticker import MaxNLocator
 
 from ..figures.common import PCPlane, pc_plane, save_figure
 from ..figures.labels import place_labels, renderer_of, text_boxes
-from ..figures.style import (ACCENT, FULL_WIDTH, KIND_COLOURS, MUTED, NEGATIVE, POSITIVE,
-                             empty_panel, new_figure, panel)
+from ..figures.style import (
+    ACCENT,
+    FULL_WIDTH,
+    KIND_COLOURS,
+    MUTED,
+    NEGATIVE,
+    POSITIVE,
+    empty_panel,
+    new_figure,
+    panel,
+)
 from .bundle import ModelBundle
 from .trajectory import Explanation
 

@@ -17,9 +17,9 @@ def format_explanation(exp: Explanation, *, index: int | None = None,
     its step along the integrating mode and the modifier mark."""
     prefix = f"[{index}] " if index is not None else ""
     lines = [f'{prefix}"{exp.text}"',
-             f"  prediction: {exp.label} (P(positive) = {exp.probability:.3f}, "
-             f"logit {exp.logit:+.3f} = start {exp.start_logit:+.3f} + sum of token "
-             "contributions)"]
+             (f"  prediction: {exp.label} (P(positive) = {exp.probability:.3f}, "
+              f"logit {exp.logit:+.3f} = start {exp.start_logit:+.3f} + sum of token "
+              "contributions)")]
     width = max([5] + [len(t) for t in exp.tokens["token"]])
     head = (f"  {'#':>3}  {'token':<{width}}  {'adds':>7}  {'readout':>7}  "
             f"{'mode step':>9}  {'along mode':>10}  modifier")

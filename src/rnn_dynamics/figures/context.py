@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-import seaborn as sns
 
 from .common import PathLike, has_rows, read_table, save_figure
 from .style import (

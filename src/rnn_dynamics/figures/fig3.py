@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .common import NO_FIXED_POINTS, PathLike, finite, has_rows, read_table, save_figure, stack
-from .style import (ACCENT, FULL_WIDTH, MUTED, NEGATIVE, POSITIVE, cell_title, empty_panel,
-                    new_figure, panel)
+from .style import (
+    FULL_WIDTH,
+    MUTED,
+    NEGATIVE,
+    POSITIVE,
+    cell_title,
+    empty_panel,
+    new_figure,
+    panel,
+)
 
 MODE_COLOURS = ("#1a1a1a", "#6a51a3", "#9ecae1")
 # The three fixed points of panel (a): the negative end, the middle and the positive end of the

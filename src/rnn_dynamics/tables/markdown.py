@@ -17,7 +17,6 @@ import pandas as pd
 
 from ..io import atomic_path
 
-
 NA = "n/a"
 
 
