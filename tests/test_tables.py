@@ -35,9 +35,9 @@ def test_accuracy_table_from_workflow_layout(tmp_path):
     assert "| imdb | gru | 87.00 |" in markdown
 
 
-def test_markdown_renders_missing_values_as_blank():
+def test_markdown_renders_missing_values_as_na():
     text = to_markdown(pd.DataFrame({"a": [1.5, float("nan")], "b": ["x", "y"]}), digits=1)
-    assert text.splitlines() == ["| a | b |", "|---|---|", "| 1.5 | x |", "|  | y |"]
+    assert text.splitlines() == ["| a | b |", "|---|---|", "| 1.5 | x |", "| n/a | y |"]
 
 
 def test_html_rendering_is_a_standalone_page_with_the_note(tmp_path):

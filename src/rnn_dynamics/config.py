@@ -85,7 +85,7 @@ def validate(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
         raise ConfigError(describe_error(error))
 
 
-STRING_KEYS = ("preset", "data_dir", "device")
+STRING_KEYS = ("preset", "data_dir", "device", "results_dir")
 
 
 def coerce_scalars(value: Any) -> Any:

@@ -5,8 +5,8 @@ rule bow:
     input:
         unpack(prepared),
     output:
-        metrics="results/baselines/{dataset}/bow_metrics.parquet",
-        coefficients="results/baselines/{dataset}/bow_coefficients.parquet",
+        metrics=RESULTS + "/baselines/{dataset}/bow_metrics.parquet",
+        coefficients=RESULTS + "/baselines/{dataset}/bow_coefficients.parquet",
     params:
         C_grid=config["bow"]["C_grid"],
         seed=config["seed"],

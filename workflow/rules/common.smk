@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rnn_dynamics.config import cell_config, check_data_dir, resolve
 from rnn_dynamics.errors import ConfigError
+from rnn_dynamics.preflight import archive_warnings
 from rnn_dynamics.versioning import source_hash
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
@@ -21,6 +22,10 @@ config.update(_resolved)
 
 DATASETS = config["datasets"]
 ARCHS = config["archs"]
+RESULTS = config["results_dir"].rstrip("/")       # every output of this preset lives here
+
+for _line in archive_warnings(config, RESULTS):
+    sys.stderr.write(_line + "\n")
 
 
 def _gpu_jobs():
@@ -59,12 +64,12 @@ def train_params(wildcards):
     return {"model": cell["model"], "training": cell["training"], "seed": config["seed"]}
 
 
-FIGURES = "results/figures/{dataset}/{arch}"
+FIGURES = RESULTS + "/figures/{dataset}/{arch}"
 
 
 def data_outputs(dataset):
     return {
-        split: f"results/data/{dataset}/{split}.parquet"
+        split: f"{RESULTS}/data/{dataset}/{split}.parquet"
         for split in ("train", "valid", "test", "vocab", "source")
     }
 
@@ -124,7 +129,7 @@ def context_args(stage):
 def cell_tables(stage_dir, names):
     """For each table name, its Parquet path in every grid cell (same cell order for all)."""
     return {
-        name: expand(f"results/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
+        name: expand(f"{RESULTS}/{stage_dir}/{{dataset}}/{{arch}}/{name}.parquet", dataset=DATASETS, arch=ARCHS)
         for name in names
     }
 

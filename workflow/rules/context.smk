@@ -1,10 +1,10 @@
 # Contextual processing (ICML 2020): modifier words, modifier subspace and dynamics, start/end
 # effects, augmented bag-of-words and the subspace perturbation, per grid cell.
 
-CONTEXT = "results/context/{dataset}/{arch}"
+CONTEXT = RESULTS + "/context/{dataset}/{arch}"
 CONTEXT_CODE = source_hash("context", "models", "pipeline.context")
-DATA = "results/data/{dataset}"
-BOW_COEFFICIENTS = "results/baselines/{dataset}/bow_coefficients.parquet"
+DATA = RESULTS + "/data/{dataset}"
+BOW_COEFFICIENTS = RESULTS + "/baselines/{dataset}/bow_coefficients.parquet"
 
 
 rule modifiers:

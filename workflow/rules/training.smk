@@ -7,13 +7,13 @@ rule train:
     input:
         unpack(prepared),
     output:
-        model="results/models/{dataset}/{arch}/model.pt",
-        history="results/models/{dataset}/{arch}/history.parquet",
-        metrics="results/models/{dataset}/{arch}/metrics.parquet",
+        model=RESULTS + "/models/{dataset}/{arch}/model.pt",
+        history=RESULTS + "/models/{dataset}/{arch}/history.parquet",
+        metrics=RESULTS + "/models/{dataset}/{arch}/metrics.parquet",
     params:
         cell=train_params,
         device=config["device"],
-        work_dir="results/checkpoints/{dataset}/{arch}",
+        work_dir=RESULTS + "/checkpoints/{dataset}/{arch}",
         code=source_hash("training", "models"),
     log:
         "logs/train/{dataset}/{arch}.log",

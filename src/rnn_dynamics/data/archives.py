@@ -206,7 +206,9 @@ def _missing_message(release: Release, candidates: list[Path], reason: str) -> s
     where = "\n".join(f"  {p}" for p in candidates)
     return (
         f"{release.filename} ({release.name}) was not found and could not be obtained "
-        f"({reason}). Download it from {release.url} and put it at one of:\n{where}"
+        f"({reason}). Download it from {release.url} and put it at one of:\n{where}\n"
+        "or, if you have it elsewhere, point the workflow at its folder: "
+        "snakemake --config data_dir=/path/to/archives"
     )
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .common import PathLike, has_rows, read_table, save_figure
 from .style import (
@@ -71,7 +73,11 @@ def _modifier_panel(ax: Axes, modifiers: pd.DataFrame, n_top: int) -> None:
     ax.set_xlabel("modifier score (relative change\nof valence effects)")
     present = [k for k in KIND_ORDER if k in set(kinds)]
     ax.legend(handles=[Patch(color=KIND_COLOURS[k], label=k) for k in present],
-              loc="lower right", fontsize=6)
+              loc="upper center", bbox_to_anchor=(0.5, -0.42), fontsize=6, ncol=2,
+              borderaxespad=0)
+
+
+KIND_SHORT = {"negator": "neg.", "intensifier": "int.", "attenuator": "att.", "none": "none"}
 
 
 def _dynamics_panel(ax: Axes, dynamics: pd.DataFrame, kinds: dict[str, str]) -> None:
@@ -83,21 +89,20 @@ def _dynamics_panel(ax: Axes, dynamics: pd.DataFrame, kinds: dict[str, str]) -> 
     ax.axhline(1, color=MUTED, ls="--", lw=0.8)
     ax.axhline(0, color=MUTED, lw=0.5)
     markers = "osD^vP*X"
-    seen: dict[str, int] = {}
-    for token, grp in dynamics.groupby("token", sort=False):
-        grp = grp.sort_values("gap")
+    tokens = list(dict.fromkeys(dynamics["token"]))
+    # one colour per word (a word is told apart by colour and marker); the kind is in the legend
+    palette = sns.color_palette("tab10" if len(tokens) <= 10 else "tab20", len(tokens))
+    for k, token in enumerate(tokens):
+        grp = dynamics[dynamics["token"] == token].sort_values("gap")
         kind = kinds.get(token, "none")
-        k = seen.get(kind, 0)
-        seen[kind] = k + 1
-        colour = KIND_COLOURS.get(kind, ACCENT) if kind != "none" else "#666666"
-        ax.plot(grp["gap"], grp["gain"], color=colour, marker=markers[k % len(markers)], ms=3,
-                lw=1.0, ls=("-", "--", ":", "-.")[k % 4], label=str(token))
-    ax.set_xlabel("gap: neutral tokens after the modifier (tokens)")
-    ax.set_ylabel("gain of a valence word")
-    ax.text(0.99, 0.02, "1 = no effect, <0 = flipped", transform=ax.transAxes, ha="right",
-            va="bottom", fontsize=5.5, color="#666666")
-    ax.legend(loc="best", fontsize=5.5, ncol=2 if dynamics["token"].nunique() > 5 else 1,
-              handlelength=2.0)
+        ax.plot(grp["gap"], grp["gain"], color=palette[k], marker=markers[k % len(markers)],
+                ms=3, lw=1.0, label=f"{token} ({KIND_SHORT.get(kind, kind)})")
+    ax.set_xlabel("neutral tokens after the modifier")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("gain of a valence word\n(1 = no effect, <0 = flipped)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=5.5,
+              ncol=3 if len(tokens) > 4 else 2, handlelength=1.6, columnspacing=0.8,
+              borderaxespad=0)
 
 
 def _subspace_panel(ax: Axes, subspace: pd.DataFrame, n_axes: int = 10) -> None:
@@ -122,12 +127,11 @@ def _subspace_panel(ax: Axes, subspace: pd.DataFrame, n_axes: int = 10) -> None:
     notes = [f"dim = {dim}"]
     if "r1_in_subspace" in sub and np.isfinite(sub["r1_in_subspace"].iloc[0]):
         notes.append(rf"$\|Q^\top r_1\|^2$ = {sub['r1_in_subspace'].iloc[0]:.2f}")
-    ax.text(0.98, 0.5, "\n".join(notes), transform=ax.transAxes, ha="right", va="center",
-            fontsize=6.5)
     ax.legend(handles=[Patch(color="#c0392b", label="in subspace"),
                        Patch(color=MUTED, label="outside"),
                        Line2D([], [], color=ACCENT, marker="o", ms=2.5, label="cumulative")],
-              loc="center right", bbox_to_anchor=(1.0, 0.25), fontsize=6)
+              loc="center right", bbox_to_anchor=(1.0, 0.3), fontsize=6,
+              title=", ".join(notes), title_fontsize=6)
 
 
 def _position_panel(ax: Axes, position: pd.DataFrame) -> None:
@@ -143,6 +147,7 @@ def _position_panel(ax: Axes, position: pd.DataFrame) -> None:
             ax.plot(grp["offset"], grp["gain"], color=colour, marker="o", ms=2.5, lw=1.1,
                     label=name)
     ax.set_xlabel("tokens from the start / to the end (tokens)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("gain of a valence word")
     handles, labels = ax.get_legend_handles_labels()
     if has_rows(position, "h0_subspace_fraction", "random_fraction"):
@@ -172,20 +177,19 @@ def _accuracy_panel(ax: Axes, augmented: pd.DataFrame) -> None:
         names.append("RNN")
         values.append(float(augmented["rnn_test_acc"].iloc[0]))
         colours.append(ACCENT)
-    x = np.arange(len(values))
-    ax.bar(x, values, color=colours, width=0.7)
-    for xi, v in zip(x, values):
-        ax.text(xi, v, f"{100 * v:.1f}", ha="center", va="bottom", fontsize=5.5)
+    y = np.arange(len(values))[::-1]              # first variant on top, horizontal bars
+    ax.barh(y, values, color=colours, height=0.7)
+    for yi, v in zip(y, values):
+        ax.text(v + 0.005, yi, f"{100 * v:.1f}", ha="left", va="center", fontsize=5.5)
     lo = max(0.0, min(values) - 0.1) if values else 0.0
-    ax.set_ylim(np.floor(lo * 10) / 10, 1.04)
-    ax.set_xticks(x, names, fontsize=6, rotation=30, ha="right", rotation_mode="anchor")
-    ax.set_ylabel("test accuracy")
+    ax.set_xlim(np.floor(lo * 10) / 10, 1.08)
+    ax.set_yticks(y, [n.replace("\n", " ") for n in names], fontsize=6)
+    ax.set_xlabel("test accuracy")
     if "gap_recovered" in augmented:
         gap = augmented.set_index("model")["gap_recovered"]
         best = "augmented" if "augmented" in gap else None
         if best and np.isfinite(gap[best]):
-            ax.text(0.02, 0.98, f"BoW\u2192RNN gap recovered: {100 * gap[best]:.0f}%",
-                    transform=ax.transAxes, va="top", fontsize=6)
+            ax.set_xlabel(f"test accuracy\n(BoW\u2192RNN gap recovered: {100 * gap[best]:.0f}%)")
 
 
 def _perturbation_panel(ax: Axes, perturbation: pd.DataFrame) -> None:
@@ -209,9 +213,11 @@ def _perturbation_panel(ax: Axes, perturbation: pd.DataFrame) -> None:
             xi = i + (j - 0.5) * width
             ax.bar(xi, left, width=width * 0.95, color=SUBSPACE_COLOURS[sub],
                    label=f"{sub} subspace" if i == 0 else None)
-            ax.text(xi, left + 0.02, f"acc\n{100 * grp['accuracy'].iloc[0]:.0f}%",
-                    ha="center", va="bottom", fontsize=5.5,
-                    bbox={"fc": "white", "ec": "none", "pad": 0.4, "alpha": 0.85})
+            y = left + 0.03
+            if y < 1.0 < y + 0.4:                 # keep the label off the dashed line at 1
+                y = 1.05
+            ax.text(xi, y, f"acc\n{100 * grp['accuracy'].iloc[0]:.0f}%",
+                    ha="center", va="bottom", fontsize=5.5)
     ax.axhline(1, color=ACCENT, ls="--", lw=0.8)
     ax.set_xticks(np.arange(len(modes)), [MODE_NAMES[m] for m in modes], fontsize=6)
     ax.set_ylabel("modifier effect left\n(mean |gain\u22121|, 1 = intact)")
@@ -221,7 +227,8 @@ def _perturbation_panel(ax: Axes, perturbation: pd.DataFrame) -> None:
     if np.isfinite(acc0):
         handles.append(Line2D([], [], color=ACCENT, ls="--"))
         labels.append(f"unperturbed (acc {100 * acc0:.0f}%)")
-    ax.legend(handles, labels, loc="upper left", fontsize=6)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.25), fontsize=6,
+              ncol=2, borderaxespad=0, columnspacing=0.8)
 
 
 def context_figure(modifiers: pd.DataFrame, dynamics: pd.DataFrame, subspace: pd.DataFrame,
@@ -233,7 +240,7 @@ def context_figure(modifiers: pd.DataFrame, dynamics: pd.DataFrame, subspace: pd
     Tables: those of :mod:`rnn_dynamics.context.stages` (modifiers, dynamics, subspace,
     position, augmented_bow, perturbation).
     """
-    fig = new_figure(FULL_WIDTH, 5.0)
+    fig = new_figure(FULL_WIDTH, 5.8)
     axes = fig.subplots(2, 3)
     _modifier_panel(axes[0, 0], modifiers, n_top)
     _dynamics_panel(axes[0, 1], dynamics, _kinds(modifiers))

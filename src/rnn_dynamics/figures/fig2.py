@@ -136,13 +136,26 @@ def _states_panel(ax: Axes, states: pd.DataFrame, plane: PCPlane | None, h0, rea
             centre = xy.mean(0) if len(xy) else np.zeros(2)
             ax.annotate("", xy=centre + d, xytext=centre, zorder=6,
                         arrowprops={"arrowstyle": "-|>", "color": ACCENT, "lw": 1.4})
-            ax.text(*(centre + 1.08 * d), "readout $w$", fontsize=7, color=ACCENT,
-                    ha="center", va="center", zorder=6)
             handles.append(Line2D([], [], color=ACCENT, lw=1.4, marker=">", ms=4,
-                                  label="readout direction"))
+                                  label="readout direction $w$"))
     ax.set_xlabel(plane.label(0))
     ax.set_ylabel(plane.label(1))
-    ax.legend(handles=handles, loc="best", fontsize=6, handlelength=1.5)
+    _legend_below(ax, handles)
+
+
+def _legend_below(ax: Axes, handles: list, ncol: int = 2) -> None:
+    """Legends go under the panel, never over the data."""
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol,
+              fontsize=6, handlelength=1.5, columnspacing=1.0, borderaxespad=0)
+
+
+def distinct_positions(xy: np.ndarray, span: float, resolution: float = 0.015) -> int:
+    """How many separate dots ``xy`` makes when points closer than ``resolution`` of the
+    panel's ``span`` merge (fixed points of a line attractor often coincide in the plane)."""
+    if not len(xy):
+        return 0
+    cell = max(resolution * span, 1e-12)
+    return len(np.unique(np.round(np.asarray(xy) / cell), axis=0))
 
 
 def _fixed_point_panel(ax: Axes, fig: Figure, states: pd.DataFrame, fixed_points: pd.DataFrame,
@@ -184,10 +197,24 @@ def _fixed_point_panel(ax: Axes, fig: Figure, states: pd.DataFrame, fixed_points
                    label=f"{len(pts)} fixed points")
     ax.set_xlabel(plane.label(0))
     ax.set_ylabel(plane.label(1))
+    reference = np.vstack([xy, bg]) if has_rows(states, "h") else xy
+    dots = distinct_positions(xy, float(np.ptp(reference, axis=0).max()))
+    label = f"{len(pts)} fixed points"
+    if dots < len(pts):
+        label += f", overlapping:\n{dots} distinct {'spot' if dots == 1 else 'spots'} in this plane"
     handles = [Line2D([], [], ls="", marker="o", ms=3, color=MUTED, label="visited states"),
                Line2D([], [], ls="", marker="o", ms=4, mfc="#f7f7f7", mec=ACCENT, mew=0.5,
-                      label=f"{len(pts)} fixed points")]
-    ax.legend(handles=handles, loc="best", fontsize=6)
+                      label=label)]
+    _legend_below(ax, handles, ncol=1)
+
+
+def _shared_limits(a: Axes, b: Axes) -> None:
+    """Both PC panels show the same window, wide enough for every state and fixed point."""
+    x = [*a.get_xlim(), *b.get_xlim()]
+    y = [*a.get_ylim(), *b.get_ylim()]
+    for ax in (a, b):
+        ax.set_xlim(min(x), max(x))
+        ax.set_ylim(min(y), max(y))
 
 
 def fig2(pca: pd.DataFrame, states: pd.DataFrame, fixed_points: pd.DataFrame,
@@ -205,15 +232,14 @@ def fig2(pca: pd.DataFrame, states: pd.DataFrame, fixed_points: pd.DataFrame,
         fraction: the variance level marked in (a).
         n_points: states drawn in the scatter (a seeded subsample).
     """
-    fig = new_figure(FULL_WIDTH, 2.55)
+    fig = new_figure(FULL_WIDTH, 3.0)
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.15, 1.3]})
     _pca_panel(axes[0], pca, fraction)
     plane = pc_plane(states, seed=seed)
     _states_panel(axes[1], states, plane, h0, readout, n_points, seed)
     _fixed_point_panel(axes[2], fig, states, fixed_points, geometry, plane, n_points, seed)
     if plane is not None and len(kept_points(fixed_points)):
-        axes[2].set_xlim(axes[1].get_xlim())
-        axes[2].set_ylim(axes[1].get_ylim())
+        _shared_limits(axes[1], axes[2])
     fig.suptitle(title)
     return fig
 

@@ -10,15 +10,36 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .common import NO_FIXED_POINTS, PathLike, finite, has_rows, read_table, save_figure, stack
-from .style import ACCENT, FULL_WIDTH, MUTED, THETA_CMAP, cell_title, empty_panel, new_figure, panel
+from .style import (
+    ACCENT,
+    FULL_WIDTH,
+    MUTED,
+    NEGATIVE,
+    POSITIVE,
+    cell_title,
+    empty_panel,
+    new_figure,
+    panel,
+)
 
-TAU_CAP = 1e6          # |lambda| = 1 exactly gives tau = inf: drawn at the cap, as a triangle
 MODE_COLOURS = ("#1a1a1a", "#6a51a3", "#9ecae1")
+# The three fixed points of panel (a): the negative end, the middle and the positive end of the
+# manifold, each with its own colour and marker so that overlapping spectra stay apart.
+PICK_STYLES = ((NEGATIVE, "o"), ("#e08e0b", "s"), (POSITIVE, "D"))
+
+
+def tau_cap(finite_tau: np.ndarray) -> float:
+    """Where an infinite tau (|lambda| = 1 exactly) is drawn: one decade above every finite
+    tau, at a power of ten, so it always sits on top of the axis (at least 1e6)."""
+    vals = np.asarray(finite_tau, dtype=np.float64)
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    top = vals.max() if len(vals) else 1.0
+    return float(10.0 ** max(6, int(np.ceil(np.log10(top))) + 1))
 
 
 def _with_theta(spectra: pd.DataFrame, geometry: pd.DataFrame) -> pd.DataFrame:
@@ -51,49 +72,53 @@ def pick_points(table: pd.DataFrame, targets=(-1.0, 0.0, 1.0)) -> list[int]:
     return picks
 
 
-def _theta_colour(theta: float) -> str:
-    if not np.isfinite(theta):
-        return ACCENT
-    rgba = colormaps[THETA_CMAP](0.5 + 0.45 * np.clip(theta, -1, 1))   # avoid white at 0
-    if abs(theta) < 0.25:
-        return "#7b3294"                                                # mid-manifold: purple
-    return rgba
-
-
-def _eigen_panel(ax: Axes, table: pd.DataFrame) -> None:
-    title = "Eigenvalues of $J_{rec}$ at 3 fixed points"
+def _eigen_panel(ax: Axes, zoom: Axes, key: Axes, table: pd.DataFrame) -> None:
+    """Spectra in the complex plane (``ax``), the zoom on lambda = 1 beside it (``zoom``)
+    and the legend in its own box (``key``), so neither covers an eigenvalue."""
+    title = "Eigenvalues at 3 fixed points"
+    key.set_axis_off()
     if not has_rows(table, "eigvals_real", "eigvals_imag"):
         empty_panel(ax, NO_FIXED_POINTS, letter="a", title=title)
+        zoom.set_axis_off()
         return
     panel(ax, "a", title)
     circle = np.linspace(0, 2 * np.pi, 400)
-    zoom = ax.inset_axes([0.02, 0.6, 0.38, 0.38])
     for a in (ax, zoom):
         a.plot(np.cos(circle), np.sin(circle), color=MUTED, lw=0.8, ls="--", zorder=0)
         a.axhline(0, color=MUTED, lw=0.4, zorder=0)
         a.axvline(0, color=MUTED, lw=0.4, zorder=0)
-    for k in pick_points(table):
+    handles, reach, spectra = [], 1.15, []
+    zoom.set_label("zoom")                # a zoom clips by design (see tests/figure_layout)
+    # decreasing sizes: spectra that coincide show as nested markers instead of hiding
+    for (colour, marker), size, k in zip(PICK_STYLES, (1.0, 0.6, 0.3), pick_points(table)):
         row = table.iloc[k]
         re, im = np.asarray(row["eigvals_real"]), np.asarray(row["eigvals_imag"])
-        colour = _theta_colour(float(row["theta"]))
+        reach = max(reach, 1.08 * float(np.nanmax(np.abs(np.concatenate([re, im])))))
         label = (rf"$\theta$ = {row['theta']:+.2f}" if np.isfinite(row["theta"])
                  else f"fixed point {int(row['start_index'])}")
-        for a, s in ((ax, 10), (zoom, 14)):
-            a.scatter(re, im, s=s, color=colour, alpha=0.75, lw=0.3, edgecolors="white",
-                      label=label if a is ax else None)
+        spectra.append(re + 1j * im)
+        for a, base in ((ax, 24), (zoom, 30)):
+            a.scatter(re, im, s=base * size, color=colour, marker=marker, alpha=0.8, lw=0.3,
+                      edgecolors="white")
+        handles.append(Line2D([], [], ls="", marker=marker, ms=5 * size ** 0.5 + 1.5,
+                              color=colour, label=label))
     zoom.set_xlim(0.88, 1.03)
     zoom.set_ylim(-0.08, 0.08)
     zoom.set_xticks([0.9, 1.0])
-    zoom.set_yticks([])
+    zoom.set_yticks([-0.05, 0, 0.05])
     zoom.tick_params(labelsize=5.5, pad=1)
-    zoom.set_title(r"near $\lambda$ = 1", fontsize=6, fontweight="normal", pad=1, loc="center")
-    ax.indicate_inset_zoom(zoom, edgecolor="#777777", lw=0.6)
+    zoom.set_title(r"near $\lambda$ = 1", fontsize=6.5, fontweight="normal", loc="left")
     ax.set_aspect("equal")
-    ax.set_xlim(-1.15, 1.15)
-    ax.set_ylim(-1.15, 1.15)
+    ax.set_xlim(-reach, reach)               # every eigenvalue in view, unstable ones too
+    ax.set_ylim(-reach, reach)
     ax.set_xlabel(r"Re $\lambda$")
     ax.set_ylabel(r"Im $\lambda$")
-    ax.legend(loc="lower left", fontsize=6, handletextpad=0.2, borderaxespad=0.2)
+    same = len(spectra) > 1 and all(
+        len(z) == len(spectra[0]) and np.allclose(np.sort_complex(z), np.sort_complex(spectra[0]),
+                                                  atol=1e-3) for z in spectra[1:])
+    key.legend(handles=handles, loc="upper left", fontsize=6, handletextpad=0.2,
+               borderaxespad=0, title="fixed point" + ("\n(identical spectra,\nmarkers nested)"
+                                                       if same else ""))
 
 
 def _tau_panel(ax: Axes, table: pd.DataFrame, n_modes: int) -> None:
@@ -109,7 +134,8 @@ def _tau_panel(ax: Axes, table: pd.DataFrame, n_modes: int) -> None:
         theta = np.argsort(np.argsort(tau[:, 0])).astype(float)
         x_label = "fixed point (ordered by $\\tau_1$)"
     capped = np.isposinf(tau)
-    tau = finite(tau, cap=TAU_CAP)
+    cap = tau_cap(tau)
+    tau = finite(tau, cap=cap)
     for k in reversed(range(tau.shape[1])):          # slowest mode drawn on top
         colour = MODE_COLOURS[k % len(MODE_COLOURS)]
         ok = ~capped[:, k]
@@ -117,20 +143,32 @@ def _tau_panel(ax: Axes, table: pd.DataFrame, n_modes: int) -> None:
                    edgecolors="white", label=rf"$\tau_{k + 1}$")
         if (~ok).any():
             ax.scatter(theta[~ok], tau[~ok, k], marker="^", s=18, color=colour)
+    if has_rows(table, "integrator_tau"):            # the integrating mode need not be mode 1
+        tau_int = table["integrator_tau"].to_numpy(np.float64)
+        ok = ~np.isnan(tau_int)
+        ax.scatter(theta[ok], finite(tau_int[ok], cap=cap), s=34, facecolors="none",
+                   edgecolors=ACCENT, lw=0.9, label="integrating", zorder=3)
     ax.set_yscale("log")
     ax.set_xlabel(x_label)
     ax.set_ylabel(r"time constant $\tau$ (tokens)")
-    if capped.any():
-        ax.text(0.98, 0.02, rf"$\blacktriangle$: |$\lambda$| = 1, $\tau$ = $\infty$ "
-                f"(drawn at {TAU_CAP:.0e})", transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=6)
-    if has_rows(table, "integrator_tau"):
-        tau_int = table["integrator_tau"].to_numpy(np.float64)
-        ok = ~np.isnan(tau_int)
-        ax.scatter(theta[ok], finite(tau_int[ok], cap=TAU_CAP), s=34, facecolors="none",
-                   edgecolors=ACCENT, lw=0.9, label="integrating", zorder=3)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0),
+    if capped.any():
+        ax.axhline(cap, color=MUTED, lw=0.6, ls=":", zorder=0)
+        bottom = ax.get_ylim()[0]
+        ax.set_ylim(bottom, cap * 3)
+        ticks = [t for t in ax.get_yticks() if bottom <= t < cap / 3]
+        ax.set_yticks(ticks + [cap], [f"$10^{{{int(np.log10(t))}}}$" for t in ticks]
+                      + [r"$\infty$"])
+        ax.minorticks_off()
+        handles = [*handles, Line2D([], [], ls="", marker="^", ms=4, color=MUTED)]
+        labels = [*labels, r"|$\lambda$| = 1:" + "\n" + r"$\tau$ = $\infty$"]
+    order = list(range(len(handles)))
+    if capped.any():
+        order = order[:-1][::-1] + order[-1:]
+    else:
+        order = order[::-1]
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+              bbox_to_anchor=(1.0, 1.0),
               title="mode", fontsize=7, handletextpad=0.1)
 
 
@@ -145,9 +183,11 @@ def fig3(spectra: pd.DataFrame, geometry: pd.DataFrame, *, n_modes: int = 3,
     table = (_with_theta(spectra, geometry) if has_rows(spectra, "start_index")
              else pd.DataFrame())
     fig = new_figure(FULL_WIDTH, 2.9)
-    axes = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
-    _eigen_panel(axes[0], table)
-    _tau_panel(axes[1], table, n_modes)
+    grid = fig.add_gridspec(2, 3, width_ratios=[1, 0.42, 1.25], height_ratios=[1, 1])
+    main, zoom, key = (fig.add_subplot(grid[:, 0]), fig.add_subplot(grid[0, 1]),
+                       fig.add_subplot(grid[1, 1]))
+    _eigen_panel(main, zoom, key, table)
+    _tau_panel(fig.add_subplot(grid[:, 2]), table, n_modes)
     fig.suptitle(title)
     return fig
 

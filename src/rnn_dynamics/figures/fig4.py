@@ -127,13 +127,13 @@ def _cloud_panel(ax: Axes, cloud: WordCloud | None) -> None:
             ax.annotate("", xy=tip, xytext=(0, 0), zorder=5,
                         arrowprops={"arrowstyle": "-|>", "color": ACCENT, "lw": 1.3,
                                         "shrinkA": 0, "shrinkB": 0})
-            ax.text(*(1.15 * tip), r"$\ell_1$", fontsize=8, color=ACCENT, ha="center",
+            ax.text(*(1.15 * tip), r"$\ell_{int}$", fontsize=8, color=ACCENT, ha="center",
                     va="center", zorder=5)
-    where = rf"$\theta$ = {cloud.theta:+.2f}" if np.isfinite(cloud.theta) else ""
-    ax.text(0.98, 0.02, where, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5)
-    ax.set_xlabel(r"projection on the integrating mode $r_{int}$")
+    where = rf" (fixed point at $\theta$ = {cloud.theta:+.2f})" if np.isfinite(cloud.theta) else ""
+    ax.set_xlabel(r"projection on the integrating mode $r_{int}$" + where)
     ax.set_ylabel("next PC of word effects")
-    ax.legend(loc="upper left", fontsize=6, handletextpad=0.1)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6, handletextpad=0.1,
+              title="words")
 
 
 def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
@@ -158,10 +158,12 @@ def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
     ax.set_xlim(-1.1, 1.1)
     ax.set_xlabel(r"$\theta$ (position along the manifold, LLE)")
     ax.set_ylabel(r"$|r_{int} \cdot m|$")
-    ax.legend(handles=handles, loc="upper center", fontsize=6)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
 
 
 def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
+    """One strip of dots per word group (every word at every fixed point), with the median:
+    neutral words pile up at 0 without hiding the valence groups."""
     title = r"Input projection $\ell_1^\top J_{inp} x$"
     if not has_rows(word_effects, "projection", "group"):
         empty_panel(ax, NO_WORDS, letter="c", title=title)
@@ -172,25 +174,26 @@ def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
     if not len(finite):
         empty_panel(ax, "All projections are non-finite")
         return
-    lo, hi = np.percentile(finite, [0.5, 99.5])
-    if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    bins = np.linspace(lo, hi, 41)
-    for group in GROUPS:
+    rng = np.random.default_rng(0)
+    present = [g for g in GROUPS if (word_effects["group"] == g).any()]
+    for row, group in enumerate(present):
         g = word_effects.loc[word_effects["group"] == group, "projection"].to_numpy(np.float64)
-        g = np.clip(g[np.isfinite(g)], lo, hi)
+        g = g[np.isfinite(g)]
+        jitter = rng.uniform(-0.28, 0.28, size=len(g))
+        ax.scatter(g, row + jitter, s=5, lw=0, alpha=0.45, color=GROUP_COLOURS[group],
+                   rasterized=True)
         if len(g):
-            ax.hist(g, bins=bins, density=True, histtype="stepfilled", alpha=0.35,
-                    color=GROUP_COLOURS[group])
-            ax.hist(g, bins=bins, density=True, histtype="step", lw=1.0,
-                    color=GROUP_COLOURS[group], label=f"{group} words")
-    ax.axvline(0, color=ACCENT, lw=0.6)
+            ax.plot([np.median(g)] * 2, [row - 0.38, row + 0.38], color=ACCENT, lw=1.4)
+    ax.axvline(0, color=MUTED, lw=0.6, zorder=0)
+    ax.set_yticks(range(len(present)), [f"{g}" for g in present])
+    ax.set_ylim(-0.6, len(present) - 0.4)
+    pad = 0.05 * max(float(np.ptp(finite)), 1e-9)
+    ax.set_xlim(finite.min() - pad, finite.max() + pad)
     n_fp = word_effects["start_index"].nunique() if "start_index" in word_effects else 0
-    ax.text(0.98, 0.98, f"{word_effects['id'].nunique()} words\n{n_fp} fixed points",
-            transform=ax.transAxes, ha="right", va="top", fontsize=6.5)
     ax.set_xlabel(r"$\ell_{int}^\top J_{inp}\, x$ (change along the integrating mode per word)")
-    ax.set_ylabel("density")
-    ax.legend(loc="upper left", fontsize=6)
+    ax.set_ylabel(f"{word_effects['id'].nunique()} words × {n_fp} fixed points")
+    ax.legend(handles=[Line2D([], [], color=ACCENT, lw=1.4, label="median")],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
 
 
 def null_overlaps(n: int, n_null: int = 10_000, seed: int = 0) -> np.ndarray:
@@ -210,19 +213,18 @@ def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
     if n > 1:
         null = null_overlaps(n)
         ax.hist(null, bins=bins, density=True, color=MUTED, alpha=0.7,
-                label=f"random unit vectors (N = {n})")
+                label=f"random unit vectors\n(in {n} dimensions)")
     ax.hist(geometry["r_int_overlap"].dropna(), bins=bins, density=True, color=ACCENT, alpha=0.8,
             histtype="stepfilled", label=f"{len(geometry)} fixed points")
     if "null_p99" in geometry and np.isfinite(geometry["null_p99"].iloc[0]):
         p99 = float(geometry["null_p99"].iloc[0])
-        ax.axvline(p99, color="#e08e0b", ls="--", lw=1.0, label=f"null 99th pct ({p99:.2f})")
         above = float((geometry["r_int_overlap"] > p99).mean())
-        ax.text(0.98, 0.6, f"{100 * above:.0f}% above", transform=ax.transAxes, ha="right",
-                fontsize=6.5, color="#e08e0b")
+        ax.axvline(p99, color="#e08e0b", ls="--", lw=1.0,
+                   label=f"null 99th pct ({p99:.2f}):\n{100 * above:.0f}% of fixed points above")
     ax.set_xlim(0, 1)
     ax.set_xlabel(r"$|r_{int} \cdot m|$ (overlap with the manifold direction)")
     ax.set_ylabel("density")
-    ax.legend(loc="upper right", fontsize=6)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
 
 
 def fig4(word_effects: pd.DataFrame, geometry: pd.DataFrame, *,

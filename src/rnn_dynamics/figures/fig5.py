@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .common import PathLike, has_rows, pc_plane, read_table, save_figure, stack
 from .style import (
@@ -41,7 +42,7 @@ def _example(lin: pd.DataFrame) -> pd.DataFrame:
 
 
 def _readout_panel(ax: Axes, lin: pd.DataFrame) -> None:
-    title = "Readout, example document"
+    title = "Readout, one document"
     if not has_rows(lin, "doc", "t", "readout_nonlinear", "readout_linearised"):
         empty_panel(ax, NO_LINEARISED, letter="a", title=title)
         return
@@ -54,11 +55,10 @@ def _readout_panel(ax: Axes, lin: pd.DataFrame) -> None:
     ax.plot(ex["t"], ex["readout_linearised"], color=ACCENT, lw=1.0, ls="--",
             label="linearised")
     ax.set_xlabel("token position t (tokens)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # tokens come in whole numbers
     ax.set_ylabel(r"readout $w \cdot h_t$")
-    ax.text(0.02, 0.02, f"document {int(ex['doc'].iloc[0])}, label: "
-            f"{LABEL_NAMES.get(label, label)}", transform=ax.transAxes, fontsize=6.5,
-            va="bottom")
-    ax.legend(loc="best", fontsize=6.5)
+    ax.legend(loc="best", fontsize=6.5, title=f"document {int(ex['doc'].iloc[0])}, label: "
+              f"{LABEL_NAMES.get(label, label)}", title_fontsize=6.5)
 
 
 def _state_panel(ax: Axes, lin: pd.DataFrame, states: pd.DataFrame | None) -> None:
@@ -132,8 +132,8 @@ def _error_panel(ax: Axes, lin: pd.DataFrame) -> None:
                Line2D([], [], ls="", label=f"{len(err)} tokens, {n_docs} docs")]
     handles += [Line2D([], [], ls="", label=f"accuracy {name}: {100 * a:.1f}%")
                 for name, a in acc.items()]
-    ax.legend(handles=handles, loc="upper left", fontsize=6, handlelength=1.2)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.45)          # room for the legend
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6,
+              handlelength=1.2)
 
 
 def fig5(linearised: pd.DataFrame, *, states: pd.DataFrame | None = None,
@@ -147,7 +147,7 @@ def fig5(linearised: pd.DataFrame, *, states: pd.DataFrame | None = None,
             example trajectory itself.
     """
     fig = new_figure(FULL_WIDTH, 2.5)
-    axes = fig.subplots(1, 3)
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.25]})
     _readout_panel(axes[0], linearised)
     _state_panel(axes[1], linearised, states)
     _error_panel(axes[2], linearised)

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from ..io import write_parquet
 from .common import PathLike, has_rows, kept_points, read_table, save_figure
 from .fig2 import pcs_for
+from .fig3 import tau_cap
 from .style import (
     ARCH_ORDER,
     FULL_WIDTH,
@@ -34,7 +35,7 @@ from .style import (
     panel,
 )
 
-TAU_CAP = 1e6
+TAU_CAP = 1e6          # where infinite tau goes when no cell has a finite tau
 
 SUMMARY_COLUMNS = ["dataset", "arch", "n_fixed_points", "pcs90_trained", "pcs90_untrained",
                    "tau1_median", "integrator_tau_median", "one_step_error_median",
@@ -137,7 +138,7 @@ def _dot_panel(ax: Axes, summary: pd.DataFrame, letter: str, title: str, ylabel:
     ax.set_xlim(-0.6, len(datasets) - 0.4)
     for c in centres[:-1]:
         ax.axvline(c + 0.5, color="#e5e5e5", lw=0.6, zorder=0)
-    if log:
+    if log and _spans_decades(np.concatenate([y, get(hollow) if hollow else y])):
         ax.set_yscale("log")
     if ylim:
         ax.set_ylim(*ylim)
@@ -159,9 +160,22 @@ def _dot_panel(ax: Axes, summary: pd.DataFrame, letter: str, title: str, ylabel:
         ax.legend(handles=handles, loc="best", fontsize=6, handletextpad=0.2)
 
 
-def _cap_tau(v: np.ndarray) -> np.ndarray:
-    """tau = inf (|lambda| = 1 exactly) drawn at TAU_CAP on the log axis."""
-    return np.where(np.isposinf(v), TAU_CAP, v)
+def _spans_decades(values: np.ndarray) -> bool:
+    """A log axis only pays off over more than a decade: over 0.55-0.7 it shows two ticks."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    return len(v) > 0 and v.max() / v.min() > 10
+
+
+def _tau_capper(summary: pd.DataFrame) -> Callable[[np.ndarray], np.ndarray]:
+    """tau = inf (|lambda| = 1 exactly) drawn a decade above every finite tau (see fig3)."""
+    cols = [c for c in ("tau1_median", "integrator_tau_median") if c in summary]
+    cap = tau_cap(summary[cols].to_numpy(np.float64)) if cols else TAU_CAP
+
+    def capped(v: np.ndarray) -> np.ndarray:
+        return np.where(np.isposinf(v), cap, v)
+
+    return capped
 
 
 def fig6(summary: pd.DataFrame, *, title: str = "Fig. 6") -> Figure:
@@ -180,7 +194,7 @@ def fig6(summary: pd.DataFrame, *, title: str = "Fig. 6") -> Figure:
     _dot_panel(axes[0, 1], summary, "b", "Integrating mode",
                r"median $\tau$ (tokens)", "integrator_tau_median", "tau1_median",
                filled_name=r"$\tau_{int}$", hollow_name=r"$\tau_1$ (slowest)", log=True,
-               transform=_cap_tau)
+               transform=_tau_capper(summary))
     _dot_panel(axes[0, 2], summary, "c", "Linearisation error",
                "median one-step relative error", "one_step_error_median", log=True)
     _dot_panel(axes[1, 0], summary, "d", "Manifold vs readout",

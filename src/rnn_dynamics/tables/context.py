@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -13,6 +13,31 @@ from .cells import cell_of
 from .markdown import write_renderings
 
 TABLES = ("modifiers", "subspace", "dynamics", "position", "augmented_bow", "perturbation")
+
+# The Markdown view, one section per stage (prefix of the summary's column names).
+SECTION_PREFIXES = {"Modifier words": ("top_",), "Modifier subspace": ("subspace_", "r1_in"),
+                    "Modifier dynamics": ("dyn_",),
+                    "Position": ("start_", "end_", "tau_start", "tau_end", "h0_"),
+                    "Bag of words vs RNN": ("bow_", "augmented_", "rnn_", "gap_"),
+                    "Perturbation": ("perturb_", "integration_", "gain_dev")}
+REASONS = {
+    "gap_recovered": "the RNN does not beat bag-of-words, so there is no gap to recover",
+    "tau_start": "the gain does not decay back to 1 within the probed offsets",
+    "tau_end": "the gain does not decay back to 1 within the probed offsets",
+    "dyn_tau_gain": "no decay time could be fitted for this word (inf: it does not decay "
+                    "within the probed gaps)",
+}
+
+
+def sections(columns) -> dict[str, list[str]]:
+    """Columns of the summary grouped by stage for the Markdown view."""
+    out: dict[str, list[str]] = {title: [] for title in SECTION_PREFIXES}
+    for column in columns:
+        for title, prefixes in SECTION_PREFIXES.items():
+            if column.startswith(prefixes):
+                out[title].append(column)
+                break
+    return out
 
 
 def context_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
@@ -32,5 +57,6 @@ def write_context_table(paths: Mapping[str, Sequence[str | Path]], *, table_path
     note = ("Contextual processing per grid cell (Maheswaranathan & Sussillo, ICML 2020). "
             "Paper (slides): BoW 93.6%, augmented BoW 95.5%, GRU 95.8% on Yelp; projecting the "
             "modifier subspace out abolishes modifier effects.")
-    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3,
+                     reasons=REASONS, sections=sections(table.columns))
     return table

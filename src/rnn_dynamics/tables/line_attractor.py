@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -98,6 +98,17 @@ def line_attractor_table(paths: Mapping[str, Sequence[str | Path]]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+REASONS = {f"projection_{g}": f"no {g} words were selected (by bag-of-words coefficient) or "
+                             "no fixed point was kept" for g in ("positive", "negative", "neutral")}
+REASONS.update({f"projection_{g}_median": REASONS[f"projection_{g}"]
+                for g in ("positive", "negative", "neutral")})
+REASONS.update({f"tau_{k}": "no fixed point was kept" for k in (1, 2, 3)})
+REASONS.update({c: "no fixed point was kept, or none has a real slow mode"
+                for c in ("integrator_index_median", "integrator_tau_median",
+                          "integrator_participation_median",
+                          "integrator_readout_alignment_median")})
+
+
 def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, table_path,
                                markdown_path, html_path=None) -> pd.DataFrame:
     table = line_attractor_table(paths)
@@ -106,10 +117,12 @@ def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, tab
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
             "kept fixed points of the time constant of the k-th slowest decaying or marginal "
             "mode (tokens). `integrator_*`: the integrating mode, chosen by its role (readout "
-            "gain x input drive x persistence among the real slow modes); "
+            "gain x covariance of its input drive with word valence x persistence, among the "
+            "real slow modes); "
             "`integrator_is_mode_1`: share of fixed points where it is the slowest mode; "
             "`unit_slow_modes_median`: real slow modes (tau >= 10) on one or two units. "
             "`projection_*`: mean (and median) l_int' J_inp x by bag-of-words valence group. "
             f"Paper (NeurIPS 2019): {claims}.")
-    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3)
+    write_renderings(table, note, markdown_path=markdown_path, html_path=html_path, digits=3,
+                     reasons=REASONS)
     return table

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ConfigError, DataError, NumericalError
 from ..models import ARCHS, SentimentRNN, build_model, load_model, save_model
+from ..progress import duration, progress
 from ..runtime import resolve_device, seed_everything
 from .batching import EncodedSplit, length_buckets, padding_fraction
 from .config import ModelConfig, TrainConfig
@@ -112,6 +113,7 @@ class _Run:
         self.done: list[dict[str, Any]] = []
         self.wall_before = 0.0
         self.t0 = time.perf_counter()
+        self.epoch_seconds: list[float] = []
 
     # ---- persistence --------------------------------------------------------------------
     def trial_path(self, k: int) -> Path:
@@ -218,7 +220,19 @@ class _Run:
                  "%.0f tokens/s%s", self.arch, k, epoch, row["train_loss"], row["train_acc"],
                  row["valid_loss"], row["valid_acc"], row["tokens_per_s"],
                  " (DIVERGED)" if row["diverged"] else "")
+        self._report(k, epoch, row, time.perf_counter() - start)
         return row
+
+    def _report(self, k: int, epoch: int, row: dict[str, Any], seconds: float) -> None:
+        """One console line: where training is, how it goes, and at most how long is left
+        (early stopping can end a trial sooner)."""
+        self.epoch_seconds.append(seconds)
+        n_trials, epochs = len(self.trials), self.cfg.epochs
+        left = (epochs - epoch) + (n_trials - k - 1) * epochs
+        state = "diverged" if row["diverged"] else f"valid acc {100 * row['valid_acc']:.1f}%"
+        progress.info("trial %d/%d epoch %d/%d: loss %.3f, %s, at most %s left", k + 1,
+                      n_trials, epoch, epochs, row["train_loss"], state,
+                      duration(left * float(np.mean(self.epoch_seconds))))
 
     # ---- choice of the model ------------------------------------------------------------
     def choose(self) -> tuple[SentimentRNN, dict[str, Any]]:
