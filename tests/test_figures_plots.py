@@ -102,7 +102,7 @@ def test_fig4(paths, tmp_path):
                             dataset="synthetic", arch="gru")
     assert_written(pdf, png)
     all_text = texts(fig)
-    for needle in ("positive", "negative", "neutral", r"$\ell_1$", "null 99th pct",
+    for needle in ("positive", "negative", "neutral", r"$\ell_{int}$", "null 99th pct",
                    "random unit vectors"):
         assert needle in all_text, needle
     assert "r_{int}" in title_of(fig, "d")
