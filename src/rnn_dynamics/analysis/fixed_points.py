@@ -180,36 +180,42 @@ def default_max_step(starts: Tensor) -> float:
     return float(RADIUS_FACTOR * max(state_spread(starts), 1e-3))
 
 
-def _svd(a: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def _gram_eigh(a: Tensor) -> tuple[Tensor, Tensor]:
+    """Eigen-decomposition of A^T A (ascending): the squared singular values and V of A, at
+    about half the cost of an SVD (U is never needed)."""
+    gram = a.mT @ a
     if a.device.type != "cpu":
-        return torch.linalg.svd(a)
-    return split_batch(torch.linalg.svd, a.detach())
+        return torch.linalg.eigh(gram)
+    return split_batch(torch.linalg.eigh, gram.detach())
 
 
-def _mu_for_target(s2: Tensor, c2: Tensor, target: Tensor, mu_floor: Tensor,
-                   n_bisect: int = 60) -> Tensor:
-    """Per row, the smallest mu >= mu_floor with sum_i c2_i (mu / (s2_i + mu))^2 >= target.
+def _mu_for_target(p2: np.ndarray, s2: np.ndarray, r2: np.ndarray, target: np.ndarray,
+                   mu_floor: np.ndarray, n_bisect: int = 48) -> np.ndarray:
+    """Per row, the smallest mu >= mu_floor whose linearised residual reaches ``target``.
 
-    The linearised residual after the step of damping mu grows monotonically with mu (from the
-    part of r in the null space of A at mu = 0 to ||r||^2 as mu -> inf), so bisection on log mu
-    finds the largest damping -- the shortest step -- that still meets the target.
+    With ``A^T A = V diag(s2) V^T``, ``p = V^T A^T r`` and ``d(mu) = -V diag(1/(s2 + mu)) p``,
+    ``||r + A d||^2 = ||r||^2 - sum_i p_i^2 (s2_i + 2 mu) / (s2_i + mu)^2``, which grows
+    monotonically with mu (from the part of r outside the range of A to ||r||^2), so bisection on
+    log mu finds the largest damping -- the shortest step -- that still meets the target. The
+    form divides by s2 + mu only, so near-null directions (s2 ~ rounding) do no harm. In float64
+    numpy: cheap next to the factorisation, and free of per-call thread start-up.
     """
-    def residual2(mu: Tensor) -> Tensor:
-        f = mu[:, None] / (s2 + mu[:, None])
-        return (c2 * f * f).sum(-1)
+    s2 = np.maximum(s2, 0.0)
 
-    top = s2.amax(-1).clamp_min(torch.finfo(s2.dtype).tiny)
-    lo = torch.maximum(mu_floor, top * 1e-30).log()
-    hi = (top * 1e12).log()
+    def residual2(mu: np.ndarray) -> np.ndarray:
+        m = mu[:, None]
+        return r2 - (p2 * (s2 + 2 * m) / (s2 + m) ** 2).sum(-1)
+
+    top = np.maximum(s2.max(-1), 1e-200)
+    floor = np.maximum(mu_floor, top * 1e-30)
+    lo, hi = np.log(floor), np.log(top * 1e12)
     for _ in range(n_bisect):
         mid = 0.5 * (lo + hi)
-        over = residual2(mid.exp()) >= target
-        hi = torch.where(over, mid, hi)
-        lo = torch.where(over, lo, mid)
-    mu = hi.exp()
+        over = residual2(np.exp(mid)) >= target
+        hi = np.where(over, mid, hi)
+        lo = np.where(over, lo, mid)
     # where even the floor overshoots the target, the floor is the answer
-    at_floor = residual2(torch.maximum(mu_floor, top * 1e-30)) >= target
-    return torch.where(at_floor, mu_floor, mu)
+    return np.where(residual2(floor) >= target, mu_floor, np.exp(hi))
 
 
 def min_norm_step(a: Tensor, r: Tensor, target: Tensor, mu_floor: Tensor,
@@ -219,13 +225,14 @@ def min_norm_step(a: Tensor, r: Tensor, target: Tensor, mu_floor: Tensor,
     ``a`` [K, N, N], ``r`` [K, N], ``target`` [K], ``mu_floor`` [K] (a Levenberg-Marquardt
     damping floor after rejected steps). See the module docstring.
     """
-    u, s, vh = _svd(a)
-    c = (u.mT @ r.unsqueeze(-1)).squeeze(-1)
-    s2 = s * s
-    mu = _mu_for_target(s2, c * c, target.to(s.dtype), mu_floor.to(s.dtype))
-    coeff = s * c / (s2 + mu[:, None])
-    d = -(vh.mT @ coeff.unsqueeze(-1)).squeeze(-1)
-    return d, s[:, -1]
+    s2, v = _gram_eigh(a)
+    p = (v.mT @ (a.mT @ r.unsqueeze(-1))).squeeze(-1)
+    as64 = [x.detach().cpu().double().numpy() for x in (p, s2, r, target, mu_floor)]
+    p64, s2_64, r64, target64, floor64 = as64
+    mu = _mu_for_target(p64 * p64, s2_64, (r64 * r64).sum(-1), target64, floor64)
+    mu = torch.from_numpy(mu).to(s2)
+    d = -(v @ (p / (s2.clamp_min(0) + mu[:, None])).unsqueeze(-1)).squeeze(-1)
+    return d, s2[:, 0].clamp_min(0).sqrt()
 
 
 def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: int,
