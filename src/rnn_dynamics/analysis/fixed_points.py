@@ -204,7 +204,8 @@ def _mu_for_target(p2: np.ndarray, s2: np.ndarray, r2: np.ndarray, target: np.nd
 
     def residual2(mu: np.ndarray) -> np.ndarray:
         m = mu[:, None]
-        return r2 - (p2 * (s2 + 2 * m) / (s2 + m) ** 2).sum(-1)
+        with np.errstate(invalid="ignore", over="ignore"):   # non-finite rows stay NaN: rejected
+            return r2 - (p2 * (s2 + 2 * m) / (s2 + m) ** 2).sum(-1)
 
     top = np.maximum(s2.max(-1), 1e-200)
     floor = np.maximum(mu_floor, top * 1e-30)
