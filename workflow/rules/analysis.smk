@@ -108,8 +108,8 @@ rule spectra:
     input:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
-        test="results/data/{dataset}/test.parquet",
-        bow_coefficients="results/baselines/{dataset}/bow_coefficients.parquet",
+        test=RESULTS + "/data/{dataset}/test.parquet",
+        bow_coefficients=RESULTS + "/baselines/{dataset}/bow_coefficients.parquet",
     output:
         table=f"{ANALYSIS}/spectra.parquet",
     params:
