@@ -20,6 +20,7 @@ import torch
 
 from rnn_dynamics.analysis.fixed_points import find_fixed_points, points_from_table, speed_q
 from rnn_dynamics.analysis.spectra import (
+    growing,
     integrating_mode,
     slowest_mode,
     sorted_eigvals,
@@ -206,25 +207,32 @@ def test_left_vector_is_right_when_slow_modes_are_close():
     assert cos_l > 0.9999 and cos_r > 0.9999
 
 
-def test_growing_modes_come_last_and_mode_one_is_the_slowest_decaying():
-    lams = np.array([1.3, 1.05, 0.999, 0.9, 0.5, -0.95, 0.2, 0.1])
+def test_modes_are_ordered_by_tau_and_growing_ones_flagged():
+    """A fast unstable mode (1.3) no longer comes first; a slowly growing one (1.0005) sits by
+    its tau, flagged only beyond the margin; mode 1 is the slowest."""
+    lams = np.array([1.3, 1.0005, 0.999, 0.9, 0.5, -0.95, 0.2, 0.1, 1.02])
     j, _ = nonnormal(lams, seed=9)
     w = sorted_eigvals(j[None])[0]
-    np.testing.assert_allclose(w.real, [0.999, -0.95, 0.9, 0.5, 0.2, 0.1, 1.3, 1.05], atol=1e-9)
+    np.testing.assert_allclose(w.real, [1.0005, 0.999, 1.02, -0.95, 0.9, 1.3, 0.5, 0.2, 0.1],
+                               atol=1e-9)
     tau = time_constants(w)
-    assert tau[0] == tau[:6].max()
+    assert np.all(np.diff(tau) <= 0)
+    np.testing.assert_array_equal(growing(w), [False, False, True, False, False, True, False,
+                                               False, False])
 
 
-def test_integrating_mode_between_a_slower_and_a_faster_frozen_unit():
+@pytest.mark.parametrize("lam_int", [1 - 1e-3, 1 + 9e-3])
+def test_integrating_mode_between_a_slower_and_a_faster_frozen_unit(lam_int):
     """Unit 0 (tau 1e4) and unit 1 (tau 100) are frozen memories with no input drive; mode 3
     (tau 2e3, distributed, on the readout) is driven by every word but not by valence (it counts
     words); the distributed valence integrator (tau 1e3) is chosen, as mode 3 of the tau order,
-    and the two frozen units are counted."""
+    and the two frozen units are counted. A slowly growing integrator (a saddle along the
+    line, lambda = 1.009) is found as well, and flagged."""
     n, e, n_words = 40, 6, 300
     rng = np.random.default_rng(10)
     r_int, r_count = (v / np.linalg.norm(v) for v in rng.standard_normal((2, n)))
     cols = np.stack([np.eye(n)[0], np.eye(n)[1], r_int, r_count], 1)
-    lams = np.concatenate([[1 - 1e-4, 1 - 1e-2, 1 - 1e-3, 1 - 5e-4],
+    lams = np.concatenate([[1 - 1e-4, 1 - 1e-2, lam_int, 1 - 5e-4],
                            rng.uniform(0.1, 0.6, n - 4)])
     j, s = nonnormal(lams, seed=11, first_columns=cols)
     words = rng.standard_normal((n_words, e))
@@ -243,7 +251,8 @@ def test_integrating_mode_between_a_slower_and_a_faster_frozen_unit():
     mode = integrating_mode(j[None], j_inp[None], readout, w, word_vectors=words,
                             valence=valence, horizon=200.0)
     assert mode.index[0] == 3
-    assert mode.tau[0] == pytest.approx(1 / -np.log(1 - 1e-3), rel=1e-6)
+    assert mode.tau[0] == pytest.approx(1 / abs(np.log(lam_int)), rel=1e-6)
+    assert mode.growing[0] == (lam_int > 1.001)
     assert abs(mode.r[0] @ r_int) > 0.9999
     true_l = np.linalg.inv(s)[2]
     assert abs(mode.l[0] @ true_l) / np.linalg.norm(true_l) / np.linalg.norm(mode.l[0]) > 0.9999

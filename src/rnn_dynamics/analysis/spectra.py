@@ -8,10 +8,12 @@ Conventions (used everywhere in the analysis):
 * Precision: every routine here computes in float64 (Jacobians may come in float32 and are
   cast). In float32, a 128 x 128 non-normal Jacobian with a true tau of 2e5 gives anything from
   8e4 to 7e5, and two slow modes 2e-5 apart get a left eigenvector at cos 0.6 to the truth.
-* Order (:func:`mode_order`): modes that decay or are marginal (|lambda| <= 1 + :data:`MARGIN`)
-  come first, by time constant tau = 1/|log|lambda|| descending, so **mode 1 is the slowest
-  decaying or marginal mode** (tau_1 in every table and figure); growing modes
-  (|lambda| > 1 + MARGIN, flagged ``growing``) follow, fastest-growing first.
+* Order (:func:`mode_order`): by time constant tau = 1/|log|lambda|| descending, so **mode 1
+  is the slowest mode** (tau_1 in every table and figure). A mode that grows
+  (|lambda| > 1 + :data:`MARGIN`) keeps its place by tau and is flagged ``growing``: along an
+  approximate line attractor the line direction is as often slightly unstable (a saddle,
+  |lambda| = 1.009, tau ~ 110) as slightly stable, and it is the slow mode either way; a fast
+  unstable mode (|lambda| = 1.3, tau ~ 4), which sorting by |lambda| put first, comes late.
 * Sign/phase: with a ``reference`` vector (we pass the readout, or the manifold direction m,
   itself oriented along +readout), each r_i is multiplied by the unit complex number that makes
   ``r_i . reference`` real and >= 0 (a sign flip for real modes) and l_i by its inverse, so
@@ -29,8 +31,9 @@ of positive and negative words; H the horizon, a typical document length; the pr
 invariant to the scaling of r_i and l_i). A frozen unit (update gate ~ 1, no input drive) and
 a mode driven by every word alike (word counting) score ~0 however slow they are; a fast
 readout-aligned mode has a small persistence factor. Without valences the spread
-``sd_words(l_i^T J_inp x)`` replaces the covariance term. Candidates are the real, non-growing
-Ritz modes nearest lambda = 1 (:func:`slow_modes`).
+``sd_words(l_i^T J_inp x)`` replaces the covariance term. Candidates are the real Ritz modes
+nearest lambda = 1 (:func:`slow_modes`), on either side of 1: a line direction that grows
+slowly integrates as well as one that decays slowly (the persistence uses tau either way).
 
 Cost (per 256 x 256 matrix, 2 cores, ``bench/bench_jacobians.py``): all eigenvalues float64
 about twice float32; the slow block (one LU, a few block solves) and the integrator's refined
@@ -73,20 +76,18 @@ def growing(eigvals: np.ndarray, margin: float = MARGIN) -> np.ndarray:
     return np.abs(np.asarray(eigvals)) > 1 + margin
 
 
-def mode_order(w: np.ndarray, margin: float = MARGIN) -> np.ndarray:
-    """Indices [K, N] sorting eigenvalues: decaying/marginal by tau descending, then growing by
-    |lambda| descending; ties by Im lambda descending (a conjugate pair lists +Im first)."""
+def mode_order(w: np.ndarray) -> np.ndarray:
+    """Indices [K, N] sorting eigenvalues by tau descending (|log|lambda|| ascending); ties by
+    Im lambda descending (a conjugate pair lists +Im first, whichever routine produced it)."""
     w = np.asarray(w)
-    grow = growing(w, margin)
     rate = np.abs(np.log(np.maximum(np.abs(w), 1e-300)))        # 1/tau
-    key = np.where(grow, -np.abs(w), rate)
-    return np.lexsort((-w.imag, key, grow), axis=-1)
+    return np.lexsort((-w.imag, rate), axis=-1)
 
 
-def sorted_eigvals(j_rec: Tensor | np.ndarray, margin: float = MARGIN) -> np.ndarray:
+def sorted_eigvals(j_rec: Tensor | np.ndarray) -> np.ndarray:
     """All eigenvalues [K, N] (complex128) of a batch of Jacobians, in :func:`mode_order`."""
     w = eigvals(_float64(j_rec)).numpy()
-    return np.take_along_axis(w, mode_order(w, margin), axis=-1)
+    return np.take_along_axis(w, mode_order(w), axis=-1)
 
 
 def eigendecompose(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | None = None,
@@ -173,7 +174,7 @@ def slowest_mode(j_rec: Tensor | np.ndarray, reference: Tensor | np.ndarray | No
     """All eigenvalues and the slowest mode's eigenvectors of a batch of Jacobians [K, N, N].
 
     Returns ``(eigvals [K, N] complex in mode_order, r1 [K, N], l1 [K, N])`` with the
-    conventions of the module docstring (mode 1: slowest decaying or marginal mode); the same
+    conventions of the module docstring (mode 1: the slowest mode); the same
     vectors as ``eigendecompose(..., n_left=1)`` at about 40% of the cost.
     """
     w = sorted_eigvals(j_rec)
@@ -235,13 +236,15 @@ def participation_ratio(v: np.ndarray) -> np.ndarray:
 class IntegratingMode:
     """The integrating mode at each of K points (see the module docstring).
 
-    ``index`` is the mode's 1-based position in :func:`mode_order` (0: no real slow candidate);
+    ``index`` is the mode's 1-based position in :func:`mode_order` (0: no real slow candidate),
+    ``growing`` whether it grows (|lambda| > 1 + MARGIN);
     ``r`` (unit, ``r . readout >= 0``) and ``l`` (``l . r = 1``) are real [K, N]; ``n_unit_slow``
     counts real slow modes (tau >= SLOW_TAU) living on one or two units (PR < UNIT_PR), and
     ``score_share`` is the winner's share of all candidates' scores (1: unambiguous).
     """
 
     index: np.ndarray
+    growing: np.ndarray
     eigval: np.ndarray
     tau: np.ndarray
     participation: np.ndarray
@@ -288,7 +291,7 @@ def integrating_mode(j_rec: Tensor | np.ndarray, j_inp: Tensor | np.ndarray,
     w = np.ones(n) if readout is None else np.asarray(torch.as_tensor(readout).double().cpu())
     vectors = np.eye(jin.shape[-1]) if word_vectors is None else word_vectors
     drive_of, is_valence = word_drive(vectors, valence)
-    real = (np.abs(theta.imag) <= 1e-10) & ~growing(theta)
+    real = np.abs(theta.imag) <= 1e-10             # slowly growing modes count too (see above)
     tau = time_constants(theta.real)
     drive_vec = np.einsum("kmn,kne->kme", left.real, jin)                 # l_i^T J_inp  [K, m, E]
     if is_valence:
@@ -317,6 +320,7 @@ def integrating_mode(j_rec: Tensor | np.ndarray, j_inp: Tensor | np.ndarray,
     nan = np.full(k, np.nan)
     return IntegratingMode(
         index=np.where(found, nearest + 1, 0).astype(np.int64),
+        growing=found & growing(exact),
         eigval=np.where(found, exact, nan),
         tau=np.where(found, time_constants(exact), nan),
         participation=np.where(found, participation_ratio(r_real), nan),

@@ -185,7 +185,7 @@ def run_exact_fixed_points_stage(model: Any, fixed_points: pd.DataFrame, out_pat
 
 
 SPECTRA_COLUMNS = ["start_index", "lambda1_abs", "lambda1_imag", "tau1", "n_growing",
-                   "integrator_index", "integrator_eigval", "integrator_tau",
+                   "integrator_index", "integrator_growing", "integrator_eigval", "integrator_tau",
                    "integrator_participation", "integrator_readout_alignment",
                    "integrator_score_share", "n_unit_slow_modes", "eigvals_real",
                    "eigvals_imag", "tau", "growing", "r_int", "l_int"]
@@ -210,8 +210,8 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame
     """Spectrum of J_rec = dF/dh (x = 0) at every kept fixed point, and its integrating mode.
 
     Jacobians and spectra are computed in float64 (a float64 copy of the model), modes in the
-    order of :func:`.spectra.mode_order` (mode 1 = slowest decaying or marginal mode; growing
-    modes last). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
+    order of :func:`.spectra.mode_order` (tau descending: mode 1 = the slowest mode; growing
+    modes keep their place by tau and are flagged). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
     readout gain x covariance of its input drive with the words' bag-of-words coefficients
     ``bow_coefs`` x persistence over ``horizon`` tokens, among the ``n_slow`` real modes
     nearest 1); ``horizon`` defaults to the median length of the ``test`` documents (100 tokens
@@ -223,6 +223,7 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame
         n_growing                     int64          modes with |lambda| > 1 + MARGIN
         integrator_index              int64          1-based mode index of the integrating mode
                                                      (0: no real slow mode found)
+        integrator_growing            bool           it grows slowly (|lambda| > 1 + MARGIN)
         integrator_eigval             float64        its (real) eigenvalue
         integrator_tau                float64        its time constant (tokens)
         integrator_participation      float64        participation ratio of its r (1: one unit)
@@ -260,6 +261,7 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame
         "tau1": tau[:, 0].astype(np.float64),
         "n_growing": grow.sum(-1).astype(np.int64),
         "integrator_index": mode.index,
+        "integrator_growing": mode.growing,
         "integrator_eigval": mode.eigval,
         "integrator_tau": mode.tau,
         "integrator_participation": mode.participation,

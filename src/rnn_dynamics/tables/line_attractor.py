@@ -66,6 +66,8 @@ def summarise_cell(tables: Mapping[str, pd.DataFrame]) -> dict:
             row[f"tau_{k + 1}"] = float(np.median(tau[:, k]))
         index = spectra["integrator_index"].to_numpy(np.int64)
         row["integrator_is_mode_1"] = float(np.mean(index == 1))
+        row["integrator_growing"] = float(spectra["integrator_growing"].astype(bool).mean())
+        row["mode_1_growing"] = float(np.mean([bool(g[0]) for g in spectra["growing"]]))
         row["integrator_index_median"] = float(np.median(index[index > 0])) if (index > 0).any() \
             else np.nan
         for column in ("integrator_tau", "integrator_participation",
@@ -115,11 +117,12 @@ def write_line_attractor_table(paths: Mapping[str, Sequence[str | Path]], *, tab
     write_parquet(table, table_path)
     claims = "; ".join(f"`{k}` {v}" for k, v in PAPER_CLAIMS.items())
     note = ("Line-attractor summary per grid cell. q = 1/N ||h - F(h,0)||^2. `tau_k`: median over "
-            "kept fixed points of the time constant of the k-th slowest decaying or marginal "
-            "mode (tokens). `integrator_*`: the integrating mode, chosen by its role (readout "
+            "kept fixed points of the k-th longest time constant (tokens); `mode_1_growing`: "
+            "share of points whose slowest mode grows slowly (|lambda| > 1.001). `integrator_*`: the integrating mode, chosen by its role (readout "
             "gain x covariance of its input drive with word valence x persistence, among the "
             "real slow modes); "
             "`integrator_is_mode_1`: share of fixed points where it is the slowest mode; "
+            "`integrator_growing`: share where it grows slowly (a saddle along the line); "
             "`unit_slow_modes_median`: real slow modes (tau >= 10) on one or two units. "
             "`projection_*`: mean (and median) l_int' J_inp x by bag-of-words valence group. "
             f"Paper (NeurIPS 2019): {claims}.")
