@@ -50,7 +50,7 @@ from torch import Tensor
 
 from ._linalg import batched_inv, eig, eigvals, leading_inverse_rows, split_batch
 
-MARGIN = 1e-3           # |lambda| <= 1 + MARGIN: decaying or marginal (also the stability labels)
+MARGIN = 1e-3           # |lambda| > 1 + MARGIN: growing (also the stability labels)
 SHIFT = 1.0 + 1.1e-3    # shift of the slow-mode block: near lambda = 1, not on it
 SLOW_TAU = 10.0         # tokens: modes at least this slow count as slow (single-unit count)
 UNIT_PR = 3.0           # participation ratio below which a mode lives on one or two units

@@ -2,7 +2,7 @@
 
 (a) eigenvalues of J_rec at three fixed points (theta nearest -1, 0 and +1) in the complex
 plane, with the unit circle and a zoom on lambda = 1; (b) the time constants
-tau = 1 / |log |lambda|| of the three slowest decaying or marginal modes along the manifold (log
+tau = 1 / |log |lambda|| of the three slowest modes (tau order; growing ones flagged) along the manifold (log
 axis, tokens), with the integrating mode's tau ringed (it need not be mode 1).
 """
 
