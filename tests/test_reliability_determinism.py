@@ -72,3 +72,26 @@ def test_bow_baseline_is_byte_identical(runs):
     other = read_parquet(runs["other_seed"] / "baselines" / "synthetic"
                          / "bow_coefficients.parquet")
     assert not coefs.equals(other)  # a different seed is a different run: the test can fail
+
+
+def test_batched_linear_algebra_gives_the_same_bytes_for_any_number_of_workers():
+    """A rule's ``threads:`` (1 under ``--cores 1``, else 2) only sets how many workers share
+    fixed blocks, so eigen-decompositions and solves come out bit for bit the same."""
+    import torch
+
+    from rnn_dynamics import runtime
+    from rnn_dynamics.analysis._linalg import BLOCK, batched_solve, eig
+
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(3 * BLOCK + 5, 40, 40, generator=gen, dtype=torch.float64)
+    b = torch.randn(3 * BLOCK + 5, 40, generator=gen, dtype=torch.float64)
+    results = []
+    for threads in (1, 2, 3):
+        runtime.set_threads(threads)
+        assert runtime.workers() == threads and torch.get_num_threads() == 1
+        values, vectors = eig(a)
+        results.append((batched_solve(a, b), values, vectors))
+    runtime.set_threads(1)
+    for other in results[1:]:
+        for x, y in zip(results[0], other):
+            assert x.numpy().tobytes() == y.numpy().tobytes()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import errno
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from .errors import OutputError, RnnDynamicsError
 from .runtime import set_threads
