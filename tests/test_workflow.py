@@ -153,3 +153,36 @@ def test_same_config_and_seed_give_identical_bytes_on_one_core_and_two(demo_run,
     differ = [f for f in files if hashlib.sha256((demo_run / f).read_bytes()).digest()
               != hashlib.sha256((again / f).read_bytes()).digest()]
     assert differ == []
+
+
+@pytest.mark.slow
+def test_after_sigkill_the_readme_commands_resume_and_the_log_keeps_the_history(tmp_path):
+    """SIGKILL the whole run mid-training, then follow the README: ``snakemake --unlock``, then
+    the same command. Training resumes from its epoch checkpoint; the log keeps both attempts;
+    no temporary is left behind."""
+    import signal
+
+    workdir = _project(tmp_path, TINY_DEMO)
+    target = "results/models/synthetic/gru/model.pt"
+    longer = ["--config", "training={epochs: 6, patience: 6}"]
+    cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
+           target, *longer]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    resume = workdir / "results/checkpoints/synthetic/gru/resume.pt"
+    deadline = time.monotonic() + 600
+    while not resume.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, 9)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (workdir / target).exists()
+
+    snakemake(workdir, "--unlock", cores=1)
+    snakemake(workdir, target, *longer, cores=1)
+    log = (workdir / "logs/train/synthetic/gru.log").read_text()
+    assert "earlier attempts of this job" in log
+    assert "resuming after 0 finished trial(s)" in log.split("--- this attempt ---")[-1]
+    assert (workdir / target).exists()
+    assert not list((workdir / "results").rglob("*.tmp"))
