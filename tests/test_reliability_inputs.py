@@ -29,8 +29,15 @@ from rnn_dynamics.training import train_cell
 from rnn_dynamics.workflow_glue import history_path, logged
 
 from .conftest import REPO
-from .test_reliability_data import (GOOD_IMDB, GOOD_SST, GOOD_YELP, imdb_members, tar_bytes,
-                                    yelp_csv, zip_bytes)
+from .test_reliability_data import (
+    GOOD_IMDB,
+    GOOD_SST,
+    GOOD_YELP,
+    imdb_members,
+    tar_bytes,
+    yelp_csv,
+    zip_bytes,
+)
 
 PRESETS = REPO / "workflow" / "presets"
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -148,10 +155,12 @@ def test_bad_checkpoint_meta_is_a_checkpoint_error(checkpoint, key, value):
     _one_line(error, str(checkpoint), f"'{key}' = {value!r}", "positive integer")
 
 
+def _poison_first_weight(blob: dict) -> None:
+    next(v for v in blob["state_dict"].values() if v.is_floating_point()).fill_(np.nan)
+
+
 def test_checkpoint_with_nan_weights_is_refused(checkpoint):
-    _rewrite(checkpoint, lambda blob: blob["state_dict"]["rnn.0.weight_hh_l0"].fill_(np.nan)
-             if "rnn.0.weight_hh_l0" in blob["state_dict"]
-             else next(iter(blob["state_dict"].values())).fill_(np.nan))
+    _rewrite(checkpoint, _poison_first_weight)
     with pytest.raises(CheckpointError) as error:
         load_model(checkpoint)
     _one_line(error, "NaN or infinite", "diverged")
@@ -286,10 +295,9 @@ def test_read_only_results_folder_is_one_output_error(tmp_path):
 
 def test_log_of_a_failed_attempt_survives_the_rerun(tmp_path, capsys):
     log = tmp_path / "job.log"
-    with pytest.raises(SystemExit):
-        with logged(str(log)) as logger:
-            logger.info("attempt one reached epoch 3")
-            raise DataError("interrupted")
+    with pytest.raises(SystemExit), logged(str(log)) as logger:
+        logger.info("attempt one reached epoch 3")
+        raise DataError("interrupted")
     log.unlink()                          # what Snakemake does before it reruns the job
     with logged(str(log)) as logger:
         logger.info("attempt two finished")
@@ -316,9 +324,8 @@ def test_permission_denied_while_writing_is_one_output_error(tmp_path, monkeypat
 
 def test_permission_denied_inside_a_job_is_one_line_without_traceback(tmp_path, capsys):
     log = tmp_path / "job.log"
-    with pytest.raises(SystemExit) as exit_info:
-        with logged(str(log)):
-            raise PermissionError(13, "Permission denied", "/results/x.parquet")
+    with pytest.raises(SystemExit) as exit_info, logged(str(log)):
+        raise PermissionError(13, "Permission denied", "/results/x.parquet")
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("rnn-dynamics: cannot write '/results/x.parquet'") and "\n" not in err
