@@ -5,6 +5,17 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+import sys
+
+from rnn_dynamics.config import check_config_file
+from rnn_dynamics.errors import ConfigError
+
+try:
+    check_config_file("config.yaml")      # a syntax error named by file and line
+except ConfigError as _error:
+    sys.stderr.write(f"rnn-dynamics: invalid configuration: {_error}\n")
+    sys.exit(1)
+
 
 configfile: "config.yaml"
 

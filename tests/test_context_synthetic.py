@@ -21,7 +21,7 @@ from rnn_dynamics.analysis.states import collect_states
 from rnn_dynamics.context import stages
 from rnn_dynamics.context.augmented_bow import AUGMENTED_COLUMNS
 from rnn_dynamics.context.dynamics import DYNAMICS_COLUMNS
-from rnn_dynamics.context.modifiers import MODIFIER_COLUMNS
+from rnn_dynamics.context.modifiers import MIN_SCORE, MODIFIER_COLUMNS
 from rnn_dynamics.context.perturbation import PERTURBATION_COLUMNS
 from rnn_dynamics.context.position import POSITION_COLUMNS
 from rnn_dynamics.context.probe import padded
@@ -84,10 +84,16 @@ def test_stage_schemas():
 def test_configured_modifiers_are_exactly_the_top_ranked_words(lang):
     mods = tables()["modifiers"]
     truth = set(lang.negators) | set(lang.intensifiers)
-    assert set(mods.head(len(truth))["token"]) == truth
-    assert set(mods[mods["kind"] != "none"]["token"]) == truth
-    # a clear margin between the weakest true modifier and the best other word
-    assert mods.iloc[len(truth) - 1]["score"] > 2 * mods.iloc[len(truth)]["score"]
+    weakest, best_other = mods.iloc[len(truth) - 1], mods.iloc[len(truth)]
+    margins = (f"weakest modifier {weakest['token']} {weakest['score']:.3f}, best other word "
+               f"{best_other['token']} {best_other['score']:.3f}, cut-off {MIN_SCORE}")
+    print(margins)
+    assert set(mods.head(len(truth))["token"]) == truth, margins
+    assert set(mods[mods["kind"] != "none"]["token"]) == truth, margins
+    # clear margins on both sides of the one cut-off, and between the two groups
+    assert weakest["score"] > 1.3 * MIN_SCORE, margins
+    assert best_other["score"] < MIN_SCORE / 1.2, margins
+    assert weakest["score"] > 2 * best_other["score"], margins
 
 
 def test_negators_flip_and_intensifiers_amplify_in_order(lang):
@@ -102,7 +108,8 @@ def test_negators_flip_and_intensifiers_amplify_in_order(lang):
         assert mods.loc[word, "kind"] == "intensifier"
         assert 1.2 < mods.loc[word, "ratio"] < factor + 0.5       # x2 -> ~1.5, x3 -> ~1.9
         assert mods.loc[word, "ratio_linear"] > 1.2
-    assert mods.loc["extremely", "ratio"] > mods.loc["very", "ratio"] + 0.15
+    # configured x3 > x2; measured 0.15-0.33 apart over seeds and CPU float paths
+    assert mods.loc["extremely", "ratio"] > mods.loc["very", "ratio"] + 0.1
     assert mods.loc["extremely", "ratio_linear"] > mods.loc["very", "ratio_linear"]
 
 

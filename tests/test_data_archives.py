@@ -115,18 +115,36 @@ def test_unpacked_imdb_folder_is_found_but_unverified(tmp_path):
     assert info.sha256 is None and not info.official
 
 
-def test_hash_is_cached_in_a_sidecar(tmp_path, monkeypatch):
-    path = tmp_path / "f.bin"
+def test_hash_is_cached_outside_the_data_folder(tmp_path, monkeypatch):
+    data, cache_dir = tmp_path / "data", tmp_path / "results" / "data" / ".checksums"
+    data.mkdir()
+    path = data / "f.bin"
     path.write_bytes(PAYLOAD)
-    assert file_sha256(path) == PAYLOAD_SHA
-    sidecar = tmp_path / "f.bin.sha256"
-    assert sidecar.read_text().split()[0] == PAYLOAD_SHA
+    assert file_sha256(path, cache_dir=cache_dir) == PAYLOAD_SHA
+    assert sorted(p.name for p in data.iterdir()) == ["f.bin"]    # nothing beside the archive
+    (cache,) = cache_dir.iterdir()
+    assert cache.read_text().split()[0] == PAYLOAD_SHA
     monkeypatch.setattr(archives, "_HASH_MEMO", {})
     stat = path.stat()
-    sidecar.write_text(f"{'0' * 64} {stat.st_size} {stat.st_mtime_ns}\n")
-    assert file_sha256(path) == "0" * 64  # trusted while size and mtime match
+    cache.write_text(f"{'0' * 64} {stat.st_size} {stat.st_mtime_ns}\n")
+    assert file_sha256(path, cache_dir=cache_dir) == "0" * 64  # trusted while size/mtime match
     path.write_bytes(PAYLOAD + b"x")  # a changed file is hashed again
-    assert file_sha256(path) == hashlib.sha256(PAYLOAD + b"x").hexdigest()
+    assert file_sha256(path, cache_dir=cache_dir) == hashlib.sha256(PAYLOAD + b"x").hexdigest()
+
+
+def test_preparing_real_data_writes_nothing_into_the_data_folder(tmp_path):
+    from rnn_dynamics.data.prepare import prepare_dataset
+
+    data = tmp_path / "archives"
+    data.mkdir()
+    make_zip(data / "trainDevTestTrees_PTB.zip",
+             {f"trees/{s}.txt": b"(3 (2 a) (4 good))\n(1 (2 a) (0 bad))\n" * 50
+              for s in ("train", "dev", "test")})
+    before = sorted(p.name for p in data.rglob("*"))
+    prepare_dataset("sst", tmp_path / "results" / "data" / "sst", data_dir=data, vocab_size=50,
+                    valid_fraction=0.1, max_length=None, seed=0)
+    assert sorted(p.name for p in data.rglob("*")) == before
+    assert list((tmp_path / "results" / "data" / ".checksums").glob("*.sha256"))
 
 
 def test_missing_archive_without_download_names_file_url_and_paths(tmp_path):

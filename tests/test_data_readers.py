@@ -68,7 +68,7 @@ def test_yelp_quoting_escapes_and_labels(tmp_path):
         tmp_path / "y.tgz",
         {
             "yelp_review_polarity_csv/train.csv": train,
-            "yelp_review_polarity_csv/test.csv": b'"1","x"\n',
+            "yelp_review_polarity_csv/test.csv": b'"1","x"\n"2","y"\n',
             "yelp_review_polarity_csv/readme.txt": b"r",
         },
     )
@@ -79,7 +79,7 @@ def test_yelp_quoting_escapes_and_labels(tmp_path):
         "Line one\n\nLine two, with, commas",
         "",
     ]
-    assert len(result["test"]) == 1
+    assert result["test"]["label"].tolist() == [0, 1]
 
 
 def test_yelp_bad_label_names_file_and_line(tmp_path):

@@ -331,6 +331,7 @@ def test_imdb_reader_round_trips(tmp_path, train, test):
 @ARCHIVE_SETTINGS
 @given(train=_labelled(_texts), test=_labelled(_texts))
 def test_yelp_reader_round_trips(tmp_path, train, test):
+    train, test = train + [("pos", 1), ("neg", 0)], [("neg", 0)] + test + [("pos", 1)]
     path = tmp_path / "yelp_review_polarity_csv.tgz"
     path.write_bytes(tar_bytes({"yelp_review_polarity_csv/train.csv": yelp_csv(train),
                                 "yelp_review_polarity_csv/test.csv": yelp_csv(test)}))
@@ -364,6 +365,7 @@ def _unescape(word: str) -> str:
 @given(splits=st.fixed_dictionaries({s: st.lists(_tree, max_size=8)
                                      for s in ("train", "dev", "test")}))
 def test_sst_reader_round_trips(tmp_path, splits):
+    splits = {k: [(4, [(4, "good")]), *trees, (0, [(0, "bad")])] for k, trees in splits.items()}
     members = {f"trees/{split}.txt": "".join(ptb_tree(f, leaves) + "\n" for f, leaves in trees)
                .encode("utf-8") for split, trees in splits.items()}
     path = tmp_path / "trainDevTestTrees_PTB.zip"

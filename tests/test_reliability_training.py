@@ -9,6 +9,7 @@ the rule's layout: outputs under ``results/models/{dataset}/{arch}``, resume sta
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -32,8 +33,6 @@ CELL = {
                  "search_space": {"lr": [1e-3, 3e-2]}, "eval_batch_size": 256},
     "seed": 7,
 }
-HISTORY_TIMING = ["seconds", "tokens_per_s"]
-METRICS_TIMING = ["wall_seconds", "tokens_per_s"]
 OUTPUTS = ("model.pt", "history.parquet", "metrics.parquet")
 
 WORKER = """
@@ -100,19 +99,20 @@ def _cell(root: Path, arch: str = "gru") -> dict:
     blob = torch.load(models / "model.pt", map_location="cpu", weights_only=True)
     return {"state": blob["state_dict"], "meta": blob["meta"],
             "history": read_parquet(models / "history.parquet"),
-            "metrics": read_parquet(models / "metrics.parquet")}
+            "metrics": read_parquet(models / "metrics.parquet"),
+            "sha256": {name: hashlib.sha256((models / name).read_bytes()).hexdigest()
+                       for name in OUTPUTS}}
 
 
 def _assert_same_cell(a: dict, b: dict) -> None:
-    """Weights bit for bit, meta and tables exactly, timing columns aside."""
+    """Weights bit for bit, meta and tables exactly, and every output file byte for byte."""
     assert a["state"].keys() == b["state"].keys()
     for key in a["state"]:
         assert torch.equal(a["state"][key], b["state"][key]), key
     assert a["meta"] == b["meta"]
-    pd.testing.assert_frame_equal(a["history"].drop(columns=HISTORY_TIMING),
-                                  b["history"].drop(columns=HISTORY_TIMING))
-    pd.testing.assert_frame_equal(a["metrics"].drop(columns=METRICS_TIMING),
-                                  b["metrics"].drop(columns=METRICS_TIMING))
+    pd.testing.assert_frame_equal(a["history"], b["history"])
+    pd.testing.assert_frame_equal(a["metrics"], b["metrics"])
+    assert a["sha256"] == b["sha256"]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import os
+import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -39,6 +41,25 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 def _load_yaml(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
+
+
+def check_config_file(path: str | Path) -> None:
+    """Parse a user's YAML config file; a syntax error becomes one line naming the file, the
+    line and column, and what the parser expected (Snakemake says only 'not valid JSON or
+    YAML'). A missing file is left to the caller."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    try:
+        loaded = _load_yaml(path)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{path}{where}: YAML syntax error: {problem}") from None
+    if not isinstance(loaded, Mapping):
+        raise ConfigError(f"{path}: must hold a mapping of config keys (e.g. 'preset: demo'), "
+                          f"not a {type(loaded).__name__}")
 
 
 def _key(path) -> str:
@@ -77,9 +98,21 @@ def describe_error(error: jsonschema.ValidationError) -> str:
     return f"config key '{key}' = {value!r}: {error.message}"
 
 
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    """JSON Schema counts 32.0 as an integer; a size or count written as a float is a typo
+    that torch would refuse deep inside a job, so only real integers pass (bool does not)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer",
+                                                                       _strict_integer))
+
+
 def validate(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
     """Raise :class:`ConfigError` describing the most relevant schema violation, if any."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is not None:
         raise ConfigError(describe_error(error))
@@ -164,6 +197,50 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         synthetic_config(syn)        # the language definition, checked before any job starts
     except ConfigError as err:
         raise ConfigError(f"config key 'synthetic': {err}") from None
+    context = config["context"]
+    if context["n_modifiers"] > context["top_k"]:
+        raise ConfigError(f"config key 'context.n_modifiers' = {context['n_modifiers']} is not "
+                          f"allowed; it must be <= context.top_k = {context['top_k']} (the "
+                          "candidates it is chosen from)")
+    _check_n_modes(config)
+
+
+def state_dims(config: Mapping[str, Any]) -> dict[str, int]:
+    """The flat state size N of every grid cell ('dataset/arch'), per-cell overrides applied."""
+    dims = {}
+    for dataset in config["datasets"]:
+        for arch in config["archs"]:
+            model = cell_config(config, dataset, arch)["model"]
+            dims[f"{dataset}/{arch}"] = (model["hidden_size"] * (2 if arch == "lstm" else 1)
+                                         * model.get("num_layers", 1))
+    return dims
+
+
+def _check_n_modes(config: Mapping[str, Any]) -> None:
+    n_modes = config.get("figures", {}).get("fig3", {}).get("n_modes")
+    if n_modes is None:
+        return
+    cell, dim = min(state_dims(config).items(), key=lambda item: item[1])
+    if n_modes > dim:
+        raise ConfigError(f"config key 'figures.fig3.n_modes' = {n_modes} is not allowed; it "
+                          f"must be <= the state size, {dim} for cell {cell}")
+
+
+def cuda_visible() -> bool:
+    """Whether this host shows a CUDA GPU, decided without importing torch: nvidia-smi on
+    PATH and CUDA_VISIBLE_DEVICES not hiding every device."""
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1")
+    return not hidden and shutil.which("nvidia-smi") is not None
+
+
+def check_device(config: Mapping[str, Any]) -> None:
+    """``device: cuda`` on a host without a GPU fails every job; say so before any starts.
+    Call it only where jobs run on this host (not when they are submitted to a cluster)."""
+    device = str(config.get("device", "auto"))
+    if device.startswith("cuda") and not cuda_visible():
+        raise ConfigError(f"config key 'device' = {device!r} is not available: this host shows "
+                          "no CUDA device (no nvidia-smi, or CUDA_VISIBLE_DEVICES hides it); "
+                          "allowed here: auto, cpu")
 
 
 def check_data_dir(config: Mapping[str, Any], default: str = "resources/data") -> None:

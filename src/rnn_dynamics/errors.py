@@ -24,3 +24,7 @@ class CheckpointError(RnnDynamicsError):
 
 class NumericalError(RnnDynamicsError):
     """Training diverged or an analysis could not produce a meaningful result."""
+
+
+class OutputError(RnnDynamicsError):
+    """An output or log cannot be written (read-only or foreign folder)."""

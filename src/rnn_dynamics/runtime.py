@@ -35,7 +35,22 @@ def seed_everything(seed: int) -> None:
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
 
 
-def set_threads(threads: int | None) -> None:
-    """Limit torch's intra-op threads to the cores Snakemake granted this job."""
-    if threads:
-        torch.set_num_threads(max(1, int(threads)))
+_WORKERS = 1
+
+
+def set_threads(threads: int | None, intra_op: int = 1) -> None:
+    """Give a job ``threads`` cores without letting the count change its results.
+
+    Float reductions split over intra-op threads add in a thread-count dependent order, and
+    Snakemake scales a rule's ``threads:`` down to ``--cores``; so torch always runs with
+    ``intra_op`` threads (1, or training's fixed ``train_threads``), and the granted cores
+    become :func:`workers` for work split into fixed blocks (:mod:`..analysis._linalg`).
+    """
+    global _WORKERS
+    _WORKERS = max(1, int(threads or 1))
+    torch.set_num_threads(max(1, int(intra_op)))
+
+
+def workers() -> int:
+    """Threads a job may use for independent blocks (the rule's ``threads:``)."""
+    return _WORKERS

@@ -4,7 +4,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from rnn_dynamics.config import cell_config, check_data_dir, resolve
+from rnn_dynamics.config import cell_config, check_data_dir, check_device, resolve
 from rnn_dynamics.errors import ConfigError
 from rnn_dynamics.preflight import archive_warnings
 from rnn_dynamics.versioning import source_hash
@@ -14,6 +14,8 @@ WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 try:
     _resolved = resolve(config, WORKFLOW_DIR / "presets", WORKFLOW_DIR / "schemas" / "config.schema.yaml")
     check_data_dir(_resolved)
+    if workflow.local_exec and not workflow.remote_exec:
+        check_device(_resolved)     # cluster jobs run elsewhere: the GPU node decides there
 except ConfigError as _error:
     sys.stderr.write(f"rnn-dynamics: invalid configuration: {_error}\n")
     sys.exit(1)

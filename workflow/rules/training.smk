@@ -14,6 +14,7 @@ rule train:
         cell=train_params,
         device=config["device"],
         work_dir=RESULTS + "/checkpoints/{dataset}/{arch}",
+        torch_threads=config["train_threads"],  # fixed: results must not depend on --cores
         code=source_hash("training", "models"),
     log:
         "logs/train/{dataset}/{arch}.log",

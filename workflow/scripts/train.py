@@ -2,7 +2,7 @@
 from rnn_dynamics.pipeline.training import train_grid_cell
 from rnn_dynamics.workflow_glue import logged
 
-with logged(snakemake.log[0], snakemake.threads):
+with logged(snakemake.log[0], snakemake.threads, intra_op=snakemake.params.torch_threads):
     train_grid_cell(
         snakemake.input.train, snakemake.input.valid, snakemake.input.test, snakemake.input.vocab,
         arch=snakemake.wildcards.arch, dataset=snakemake.wildcards.dataset,

@@ -7,9 +7,10 @@ it is correct. Our batches are many small matrices, where threads inside one mat
 little anyway, so on CPU every routine here splits the batch into blocks and runs one block
 per worker thread, each worker's torch (and BLAS) limited to one thread: correct, and 1.7-1.9x
 faster than one thread on 2 cores (LU of 1,024 matrices of 256: 0.66 -> 0.36-0.44 s;
-eigenvalues of 200: 2.4 -> 1.3 s). Workers = the caller's
-``torch.get_num_threads()`` (the rule's ``threads:`` in the workflow). On CUDA torch's own
-batched kernels are used directly.
+eigenvalues of 200: 2.4 -> 1.3 s). Workers = :func:`rnn_dynamics.runtime.workers` (the rule's
+``threads:`` in the workflow). Block boundaries are fixed (``BLOCK`` matrices) whatever the
+number of workers, so results do not depend on how many cores a job was given. On CUDA
+torch's own batched kernels are used directly.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import torch
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
-# Bump when a change alters results (part of the stages' code versions).
-STAGE_VERSION = "1"
+from .. import runtime
 
-MIN_BLOCK = 16          # matrices per worker below which splitting costs more than it gains
+# Bump when a change alters results (part of the stages' code versions).
+STAGE_VERSION = "2"
+
+BLOCK = 32              # matrices per block: fixed, so the split never depends on the workers
 
 
 @contextmanager
@@ -44,23 +47,27 @@ def single_thread() -> Iterator[None]:
 
 def split_batch(fn: Callable[..., Tensor | tuple[Tensor, ...]], *batches: Tensor,
                 workers: int | None = None) -> Tensor | tuple[Tensor, ...]:
-    """``fn(*batches)`` computed block-wise along dim 0 in ``workers`` threads, one torch
-    thread each; outputs (a tensor or a tuple of tensors) are concatenated back in order."""
-    workers = torch.get_num_threads() if workers is None else workers
+    """``fn(*batches)`` computed in blocks of ``BLOCK`` along dim 0 by ``workers`` threads,
+    one torch thread each; outputs (a tensor or a tuple of tensors) are concatenated back in
+    order. The blocks are the same for any ``workers``, and so are the results."""
+    workers = runtime.workers() if workers is None else workers
     k = batches[0].shape[0]
-    workers = max(1, min(workers, k // MIN_BLOCK))
-    bounds = np.linspace(0, k, workers + 1).astype(int)
+    bounds = [*range(0, k, BLOCK), k] if k > BLOCK else [0, k]
     blocks = [tuple(b[lo:hi] for b in batches) for lo, hi in pairwise(bounds)]
+    workers = max(1, min(workers, len(blocks)))
 
     def run(args: tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
         torch.set_num_threads(1)      # OpenMP settings can be per thread: pin each worker too
         return fn(*args)
 
     with single_thread():
-        if workers == 1:
+        if len(blocks) == 1:
             return fn(*batches)
-        with ThreadPoolExecutor(workers) as pool:
-            outs = list(pool.map(run, blocks))
+        if workers == 1:
+            outs = [fn(*args) for args in blocks]
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                outs = list(pool.map(run, blocks))
     if isinstance(outs[0], tuple):
         return tuple(torch.cat(parts) for parts in zip(*outs))
     return torch.cat(outs)

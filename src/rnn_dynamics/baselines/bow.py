@@ -69,12 +69,12 @@ def fit_bow(
         "C": float(best.C),
         "C_grid": [float(c) for c in C_grid],
         "valid_acc_grid": [scores[c] for c in C_grid],
-        "wall_seconds": time.perf_counter() - start,
     }])
     coefficients = vocab[["token", "id", "count"]].copy()
     coefficients["coef"] = best.coef_[0][coefficients["id"].to_numpy()]
     coefficients.loc[coefficients["id"] <= UNK, "coef"] = 0.0
-    log.info("BoW: C=%g, test accuracy %.4f", best.C, metrics.loc[0, "test_acc"])
+    log.info("BoW: C=%g, test accuracy %.4f, %.1f s", best.C, metrics.loc[0, "test_acc"],
+             time.perf_counter() - start)
     return metrics, coefficients[["token", "id", "coef", "count"]], best
 
 

@@ -12,7 +12,16 @@ counts. Per word:
 
 * ``ratio`` = least-squares gain of effect_after on effect_base over states x valence words
   (-1: flips, like a negator; 2: doubles, like an intensifier);
-* ``score`` = sum |effect_after - effect_base| / sum |effect_base| (0: no contextual effect).
+* ``score`` = |ratio - 1|: how far the word rescales what follows (0: not at all), the
+  quantity that makes a word a modifier, and what ranks and classifies the words;
+* ``relative_change`` = sum |effect_after - effect_base| / sum |effect_base|: any change, also
+  one that is not a rescaling. A strong valence word scores high here (after "awful" the next
+  word's effect shifts by a sign-independent offset, the readout saturating) while its gain
+  stays ~1; ranking by it put such words level with a weak intensifier, so that which side of
+  a cut-off "very" fell on depended on float rounding in training (CPU type).
+
+A word is classified (``kind``) only when its score reaches ``MIN_SCORE``, the one cut-off
+that the library and the workflow stage share.
 
 The same two numbers are computed linearised (``*_linear``): ``l^T J_inp(h_pre, e_n)(e_v - e_n)``
 at the state h_pre before v, with l the slow left eigenvector l1 of the nearest fixed point when
@@ -30,10 +39,19 @@ from torch import Tensor
 from .probe import Probe, gain, linear_effects, nearest_left_vectors, relative_change, rollout
 
 MODIFIER_COLUMNS = ["rank", "token", "id", "count", "coef", "score", "ratio", "kind",
-                    "score_linear", "ratio_linear", "effect_base"]
+                    "score_linear", "ratio_linear", "effect_base", "relative_change",
+                    "relative_change_linear"]
+
+MIN_SCORE = 0.25
+"""Smallest |gain - 1| that classifies a word as a modifier (x1.25 / x0.75 or stronger)."""
 
 
-def classify(ratio: float, score: float, min_score: float) -> str:
+def modifier_score(ratio: float) -> float:
+    """|ratio - 1|; NaN (no measurable baseline) stays NaN."""
+    return abs(ratio - 1.0) if np.isfinite(ratio) else float("nan")
+
+
+def classify(ratio: float, score: float, min_score: float = MIN_SCORE) -> str:
     """'negator' (ratio < 0), 'intensifier' (> 1), 'attenuator' (0..1), 'none' (small score)."""
     if not np.isfinite(score) or score < min_score:
         return "none"
@@ -85,23 +103,26 @@ def word_contexts(probe: Probe, word_ids: Tensor, *, points: Tensor | None = Non
 
 
 def modifier_table(probe: Probe, words: pd.DataFrame, *, points: Tensor | None = None,
-                   left: Tensor | None = None, min_score: float = 0.25) -> pd.DataFrame:
+                   left: Tensor | None = None, min_score: float = MIN_SCORE) -> pd.DataFrame:
     """Score every word of ``words`` (columns ``token, id, count`` and optionally ``coef``);
     one row per word, best score first (schema: ``MODIFIER_COLUMNS``)."""
     ids = torch.tensor(words["id"].to_numpy(np.int64), device=probe.device)
     ctx = word_contexts(probe, ids, points=points, left=left)
     rows = []
     for i in range(len(words)):
-        ratio, score = gain(ctx["after"][i], ctx["base"][i]), relative_change(ctx["after"][i],
-                                                                               ctx["base"][i])
+        ratio = gain(ctx["after"][i], ctx["base"][i])
+        ratio_linear = gain(ctx["after_linear"][i], ctx["base_linear"][i])
+        score = modifier_score(ratio)
         rows.append({
             "token": words["token"].iloc[i], "id": int(ids[i]),
             "count": int(words["count"].iloc[i]),
             "coef": float(words["coef"].iloc[i]) if "coef" in words else float("nan"),
             "score": score, "ratio": ratio, "kind": classify(ratio, score, min_score),
-            "score_linear": relative_change(ctx["after_linear"][i], ctx["base_linear"][i]),
-            "ratio_linear": gain(ctx["after_linear"][i], ctx["base_linear"][i]),
+            "score_linear": modifier_score(ratio_linear), "ratio_linear": ratio_linear,
             "effect_base": float(np.abs(ctx["base"][i]).mean()),
+            "relative_change": relative_change(ctx["after"][i], ctx["base"][i]),
+            "relative_change_linear": relative_change(ctx["after_linear"][i],
+                                                      ctx["base_linear"][i]),
         })
     table = pd.DataFrame(rows, columns=[c for c in MODIFIER_COLUMNS if c != "rank"])
     table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)

@@ -26,13 +26,13 @@ from ..io import write_parquet
 from ..runtime import resolve_device
 from .augmented_bow import VARIANTS, fit_augmented_bow
 from .dynamics import gain_lookup, modifier_dynamics
-from .modifiers import candidate_words, modifier_table, top_modifiers
+from .modifiers import MIN_SCORE, candidate_words, modifier_table, top_modifiers
 from .perturbation import perturbation_table
 from .position import position_table
 from .probe import Probe, build_probe, padded
 from .subspace import basis_from_table, subspace_table
 
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 PathLike = str | os.PathLike
 
@@ -45,24 +45,27 @@ def _probe(model: Any, test: pd.DataFrame, bow_coefs: pd.DataFrame,
 
 
 def run_modifier_stage(model: Any, test: pd.DataFrame, bow_coefs: pd.DataFrame,
-                       out_path: PathLike, *, top_k: int | None = 200, min_score: float = 0.4,
+                       out_path: PathLike, *, top_k: int | None = 200,
+                       min_score: float = MIN_SCORE,
                        probe_cfg: Mapping[str, Any] | None = None,
                        device: str = "auto") -> pd.DataFrame:
     """Rank the ``top_k`` most frequent words (all if None) as modifiers (:mod:`.modifiers`).
 
     Schema (one row per candidate word, best ``score`` first)::
 
-        rank          int64    1 = strongest contextual effect
+        rank          int64    1 = strongest rescaling of what follows
         token         str      word
         id            int64    vocabulary id
         count         int64    training count
         coef          float64  bag-of-words coefficient
-        score         float64  sum|effect_after - effect_base| / sum|effect_base|
+        score         float64  |ratio - 1|
         ratio         float64  gain of valence effects right after the word (-1 flip, 2 double)
         kind          str      'negator' | 'intensifier' | 'attenuator' | 'none' (score < min)
         score_linear  float64  the same from l^T J_inp (e_v - e_n), l = readout pulled back
         ratio_linear  float64  through the settling steps
         effect_base   float64  mean |valence effect| from the attractor (logit units)
+        relative_change         float64  sum|effect_after - effect_base| / sum|effect_base|
+        relative_change_linear  float64  the same, linearised
     """
     probe = _probe(model, test, bow_coefs, probe_cfg, device)
     table = modifier_table(probe, candidate_words(bow_coefs, top_k), min_score=min_score)

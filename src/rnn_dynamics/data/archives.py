@@ -19,6 +19,7 @@ recorded as ``official=False``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -108,36 +109,43 @@ def get_release(dataset: str) -> Release:
 _HASH_MEMO: dict[tuple[str, int, int], str] = {}
 
 
-def file_sha256(path: Path, *, cache: bool = True) -> str:
-    """Streamed sha256 of a file, cached by size and mtime (in memory and a ``.sha256`` sidecar).
+def _cache_file(cache_dir: Path, path: Path) -> Path:
+    """One small file per archive, named by a hash of its absolute path."""
+    key = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:32]
+    return Path(cache_dir) / f"{key}.sha256"
 
-    The sidecar saves re-hashing large archives on every workflow run; it is skipped
-    silently where the folder is read-only.
+
+def file_sha256(path: Path, *, cache_dir: Path | None = None) -> str:
+    """Streamed sha256 of a file, cached by size and mtime in memory and, with ``cache_dir``,
+    on disk (the workflow passes a folder under ``results/``).
+
+    The cache never goes next to the archive: the user's data folder is theirs (and may be
+    shared or read-only). A cache that cannot be written is skipped silently.
     """
     path = Path(path)
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    sidecar = path.with_name(path.name + ".sha256")
-    if cache:
-        if key in _HASH_MEMO:
-            return _HASH_MEMO[key]
-        cached = _read_sidecar(sidecar, stat.st_size, stat.st_mtime_ns)
-        if cached:
-            _HASH_MEMO[key] = cached
-            return cached
+    if key in _HASH_MEMO:
+        return _HASH_MEMO[key]
+    cache = _cache_file(cache_dir, path) if cache_dir is not None else None
+    cached = _read_cache(cache, stat.st_size, stat.st_mtime_ns) if cache else None
+    if cached:
+        _HASH_MEMO[key] = cached
+        return cached
     value = sha256_of(path)
-    if cache:
-        _HASH_MEMO[key] = value
+    _HASH_MEMO[key] = value
+    if cache is not None:
         try:
-            sidecar.write_text(f"{value} {stat.st_size} {stat.st_mtime_ns}\n")
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(f"{value} {stat.st_size} {stat.st_mtime_ns} {path.resolve()}\n")
         except OSError:
-            log.debug("could not write checksum cache %s", sidecar)
+            log.debug("could not write checksum cache %s", cache)
     return value
 
 
-def _read_sidecar(sidecar: Path, size: int, mtime_ns: int) -> str | None:
+def _read_cache(cache: Path, size: int, mtime_ns: int) -> str | None:
     try:
-        value, cached_size, cached_mtime = sidecar.read_text().split()
+        value, cached_size, cached_mtime = cache.read_text().split()[:3]
     except (OSError, ValueError):
         return None
     if cached_size == str(size) and cached_mtime == str(mtime_ns) and len(value) == 64:
@@ -156,7 +164,7 @@ def candidate_paths(dataset: str, data_dir: Path) -> list[Path]:
     return paths
 
 
-def verify(dataset: str, path: Path) -> ArchiveInfo:
+def verify(dataset: str, path: Path, cache_dir: Path | None = None) -> ArchiveInfo:
     """Hash a local copy and compare it with the official checksum, warning on a mismatch."""
     release = get_release(dataset)
     path = Path(path)
@@ -164,7 +172,7 @@ def verify(dataset: str, path: Path) -> ArchiveInfo:
         note = "unpacked folder: cannot be checked against the official archive checksum"
         log.warning("%s: %s; results will be flagged official_checksum=False", path, note)
         return ArchiveInfo(path, None, False, note)
-    digest = file_sha256(path)
+    digest = file_sha256(path, cache_dir=cache_dir)
     if release.sha256 is None:
         note = "no official checksum is recorded for this release; it cannot be verified"
         log.warning("%s: %s; results will be flagged official_checksum=False", path, note)
@@ -184,14 +192,16 @@ def verify(dataset: str, path: Path) -> ArchiveInfo:
     return ArchiveInfo(path, digest, False, f"not the official release: {known}")
 
 
-def locate_archive(dataset: str, data_dir: Path, download: bool = True) -> ArchiveInfo:
-    """Find (or download) the release archive of ``dataset`` under ``data_dir`` and verify it."""
+def locate_archive(dataset: str, data_dir: Path, download: bool = True,
+                   cache_dir: Path | None = None) -> ArchiveInfo:
+    """Find (or download) the release archive of ``dataset`` under ``data_dir`` and verify it
+    (checksums cached in ``cache_dir``, see :func:`file_sha256`)."""
     release = get_release(dataset)
     candidates = candidate_paths(dataset, data_dir)
     for path in candidates:
         if path.exists():
             log.info("using %s for %s", path, dataset)
-            return verify(dataset, path)
+            return verify(dataset, path, cache_dir)
     if not download:
         raise DataError(_missing_message(release, candidates, "downloading is disabled"))
     dest = Path(data_dir) / dataset / release.filename
@@ -199,7 +209,7 @@ def locate_archive(dataset: str, data_dir: Path, download: bool = True) -> Archi
         download_file(release.url, dest, release.sha256, release.size)
     except DataError as exc:
         raise DataError(_missing_message(release, candidates, str(exc))) from exc
-    return verify(dataset, dest)
+    return verify(dataset, dest, cache_dir)
 
 
 def _missing_message(release: Release, candidates: list[Path], reason: str) -> str:

@@ -6,7 +6,8 @@ is not a genuine release (and would be dangerous to anyone who extracts it by ha
 low-level failure of a truncated or corrupt archive is turned into one :class:`DataError`
 that names the file. A compressed tar archive is read to the end of its compressed stream, so
 that the stream's own checksum (gzip's CRC-32, bz2's and xz's checks) is verified too: tar
-itself stops at its end-of-archive marker and would accept a damaged tail.
+itself stops at its end-of-archive marker and would accept a damaged tail. Links are never
+followed: link members of a tar and symbolic links inside an unpacked folder are skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -98,16 +101,42 @@ def _iter_tar(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, 
             pass
 
 
+def _read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """A member's bytes; an encrypted member or an unsupported compression is a DataError."""
+    if info.flag_bits & 0x1:
+        raise DataError(f"{path}: member {info.filename!r} is encrypted; the official release "
+                        "is not. Download it again.")
+    try:
+        return archive.read(info)
+    except NotImplementedError as exc:
+        raise DataError(f"{path}: member {info.filename!r} uses a compression method this "
+                        f"Python cannot read ({exc}); the official release uses deflate. "
+                        "Download it again.") from None
+
+
 def _iter_zip(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             name = check_member_name(info.filename, path)
             if not info.is_dir() and select(name):
-                yield name, archive.read(info)
+                yield name, _read_zip_member(archive, info, path)
+
+
+def _regular_files(root: Path) -> Iterator[Path]:
+    """Regular files under ``root``, never through a symbolic link (a link could point
+    anywhere on the machine, e.g. /etc/passwd), in sorted order."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            file = Path(folder) / name
+            if stat.S_ISREG(os.lstat(file).st_mode):
+                found.append(file)
+    yield from sorted(found)
 
 
 def _iter_dir(path: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in _regular_files(path):
         name = file.relative_to(path).as_posix()
         if select(name):
             yield name, file.read_bytes()

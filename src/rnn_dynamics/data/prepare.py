@@ -68,6 +68,10 @@ SYNTHETIC_SIZES = {"n_train": 3000, "n_valid": 500, "n_test": 1000}
 Split = tuple[list[list[str]], np.ndarray]  # token lists and labels
 
 
+CHECKSUM_CACHE = ".checksums"
+"""Archive checksum cache, beside the prepared datasets (``results/data/.checksums``)."""
+
+
 def prepare_dataset(
     dataset: str,
     out_dir: Path,
@@ -90,7 +94,8 @@ def prepare_dataset(
     if dataset == "synthetic":
         splits, source = _synthetic_splits(synthetic or {}, seed)
     else:
-        splits, source = _archive_splits(dataset, data_dir, valid_fraction, seed, download)
+        splits, source = _archive_splits(dataset, data_dir, valid_fraction, seed, download,
+                                         cache_dir=out_dir.parent / CHECKSUM_CACHE)
     if max_train is not None:
         splits["train"] = _subsample(splits["train"], max_train, _rng(seed, 2))
     for split, (docs, labels) in list(splits.items()):
@@ -145,11 +150,12 @@ def _rng(seed: int, purpose: int) -> np.random.Generator:
 
 
 def _archive_splits(
-    dataset: str, data_dir: Path | None, valid_fraction: float, seed: int, download: bool
+    dataset: str, data_dir: Path | None, valid_fraction: float, seed: int, download: bool,
+    cache_dir: Path | None = None,
 ) -> tuple[dict[str, Split], dict[str, Any]]:
     if data_dir is None:
         raise ConfigError(f"data_dir is required for dataset {dataset!r}")
-    info = locate_archive(dataset, Path(data_dir), download=download)
+    info = locate_archive(dataset, Path(data_dir), download=download, cache_dir=cache_dir)
     source = {**describe(info), "synthetic_language": ""}
     log.info("reading %s", info.path)
     raw = READERS[dataset](info.path)

@@ -48,8 +48,15 @@ def read_imdb(path: Path) -> dict[str, pd.DataFrame]:
     if path.is_dir() and (path / "train").is_dir():
         pattern = _IMDB_IN_FOLDER  # ``path`` is the aclImdb folder itself
     found: dict[str, list[tuple[int, int, str]]] = {"train": [], "test": []}
+    seen: dict[tuple[str, str, int], str] = {}
     for name, content in iter_members(path, lambda n: pattern.match(n) is not None):
         split, polarity, doc_id, _rating = pattern.match(name).groups()  # type: ignore[union-attr]
+        key = (split, polarity, int(doc_id))
+        if key in seen:
+            raise DataError(f"{path}: review {split}/{polarity}/{doc_id} appears twice "
+                            f"({seen[key]!r} and {name!r}); the archive holds more than one "
+                            "aclImdb tree. Keep one.")
+        seen[key] = name
         label = int(polarity == "pos")
         found[split].append((label, int(doc_id), content.decode(ENCODING, ERRORS)))
     out = {}
@@ -83,9 +90,19 @@ def read_yelp(path: Path) -> dict[str, pd.DataFrame]:
     names = [f"{YELP_DIR}/{split}.csv" for split in ("train", "test")]
     members = read_members(path, names)
     return {
-        split: parse_yelp_csv(members[name], f"{path}:{name}")
+        split: _both_labels(parse_yelp_csv(members[name], f"{path}:{name}"), f"{path}:{name}")
         for split, name in zip(("train", "test"), names)
     }
+
+
+def _both_labels(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """A sentiment split with one label only is not the release (and cannot train anything)."""
+    present = set(frame["label"].astype(int))
+    if present != {0, 1}:
+        have = ", ".join(map(str, sorted(present))) or "none"
+        raise DataError(f"{where}: holds {len(frame)} rows with label(s) {have} only; a "
+                        "sentiment split needs both negative (0) and positive (1) rows.")
+    return frame
 
 
 def parse_yelp_csv(content: bytes, where: str) -> pd.DataFrame:
@@ -135,7 +152,7 @@ def read_sst(path: Path) -> dict[str, pd.DataFrame]:
     path = Path(path)
     members = read_members(path, SST_SPLITS.values())
     return {
-        split: parse_sst_trees(members[name], f"{path}:{name}")
+        split: _both_labels(parse_sst_trees(members[name], f"{path}:{name}"), f"{path}:{name}")
         for split, name in SST_SPLITS.items()
     }
 

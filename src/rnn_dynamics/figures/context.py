@@ -70,7 +70,7 @@ def _modifier_panel(ax: Axes, modifiers: pd.DataFrame, n_top: int) -> None:
                 ax.text(score, yi, f" \u00d7{ratio:+.2f}", va="center", fontsize=5.5,
                         color="#444444")
     ax.set_xlim(0, float(np.nanmax(top["score"])) * 1.35 if len(top) else 1)
-    ax.set_xlabel("modifier score (relative change\nof valence effects)")
+    ax.set_xlabel("modifier score (|gain - 1| of\nthe next valence word)")
     present = [k for k in KIND_ORDER if k in set(kinds)]
     ax.legend(handles=[Patch(color=KIND_COLOURS[k], label=k) for k in present],
               loc="upper center", bbox_to_anchor=(0.5, -0.42), fontsize=6, ncol=2,

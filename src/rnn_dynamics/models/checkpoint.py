@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from ..errors import CheckpointError
-from ..io import atomic_path
+from ..io import write_torch
 from .sentiment import ARCHS, SentimentRNN, build_model
 
 _SHAPE_KEYS = ("arch", "vocab_size", "embed_dim", "hidden_size", "num_layers")
@@ -35,8 +35,7 @@ def save_model(model: SentimentRNN, path: str | os.PathLike, meta: dict | None =
         raise TypeError(f"save_model: meta must be JSON-serialisable ({err})") from err
     full = {**extra, **model_meta(model)}
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    with atomic_path(path) as tmp:
-        torch.save({"state_dict": state, "meta": full}, tmp)
+    write_torch({"state_dict": state, "meta": full}, path)
 
 
 def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu",
@@ -67,9 +66,25 @@ def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu"
         detail = "; ".join(f"{k}: checkpoint has {got!r}, expected {want!r}"
                            for k, (got, want) in wrong.items())
         raise CheckpointError(f"{path}: checkpoint does not fit this run ({detail})")
+    _check_shape_meta(path, meta)
     model = build_model(*(meta[k] for k in _SHAPE_KEYS))
     try:
         model.load_state_dict(blob["state_dict"])
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not match the model in its meta ({err})") from err
+    bad = [k for k, v in blob["state_dict"].items()
+           if isinstance(v, torch.Tensor) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{path}: weights {', '.join(bad)} hold NaN or infinite values; "
+                              "the training that wrote it diverged. Retrain it.")
     return model.to(map_location).eval(), meta
+
+
+def _check_shape_meta(path: str | os.PathLike, meta: dict) -> None:
+    """Sizes must be positive integers (bool and '16' are not): a damaged or hand-edited meta
+    would otherwise fail deep inside torch."""
+    for key in _SHAPE_KEYS[1:]:
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CheckpointError(f"{path}: checkpoint meta '{key}' = {value!r} is not allowed; "
+                                  "it must be a positive integer")

@@ -13,8 +13,8 @@ the same weights and accuracies as an uninterrupted one; a different config, see
 starts over. Every trial and epoch draws its own seeds from ``(seed, trial, epoch)``, so
 nothing depends on how often the process was restarted.
 
-Divergence: a non-finite loss or gradient stops the trial; the history marks it
-``diverged`` and the trial is never chosen. If every trial diverges, :class:`NumericalError`.
+Divergence: a non-finite loss or gradient, or a mean training loss above ``DIVERGED_LOSS``,
+stops the trial; the history marks it ``diverged`` and the trial is never chosen. If every trial diverges, :class:`NumericalError`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,11 @@ from .search import sample_trials
 log = logging.getLogger(__name__)
 
 HISTORY_COLUMNS = ("trial", "epoch", "lr", "weight_decay", "train_loss", "train_acc",
-                   "valid_loss", "valid_acc", "seconds", "tokens_per_s", "padding_fraction",
-                   "diverged")
+                   "valid_loss", "valid_acc", "padding_fraction", "diverged")
+TIMING_COLUMNS = ("trial", "epoch", "seconds", "tokens_per_s")
+DIVERGED_LOSS = 10 * float(np.log(2))
+"""A mean training loss this far above a constant predictor's (ln 2) means the run blew up,
+even when every number is finite (e.g. a far too large learning rate)."""
 PROGRESS_INTERVAL_S = 10.0
 
 
@@ -60,6 +63,9 @@ class TrainResult:
     history: pd.DataFrame
     metrics: pd.DataFrame
     best_trial: dict[str, Any]
+    timings: pd.DataFrame | None = None
+    """Per (trial, epoch) wall time and throughput: kept out of history and metrics, so that
+    identical work writes identical tables."""
 
 
 def _trial_seed(seed: int, trial: int) -> int:
@@ -110,6 +116,7 @@ class _Run:
         self.fingerprint, self.on_epoch_end = fingerprint, on_epoch_end
         self.trials = sample_trials(train_cfg, seed)
         self.history: dict[str, list] = {c: [] for c in HISTORY_COLUMNS}
+        self.timings: dict[str, list] = {c: [] for c in TIMING_COLUMNS}
         self.done: list[dict[str, Any]] = []
         self.wall_before = 0.0
         self.t0 = time.perf_counter()
@@ -121,7 +128,8 @@ class _Run:
 
     def _save(self, current: dict[str, Any] | None) -> None:
         save_state(self.work_dir / "resume.pt", {
-            "fingerprint": self.fingerprint, "history": self.history, "trials_done": self.done,
+            "fingerprint": self.fingerprint, "history": self.history, "timings": self.timings,
+            "trials_done": self.done,
             "wall_seconds": self.wall_before + time.perf_counter() - self.t0, "current": current,
         })
 
@@ -135,6 +143,7 @@ class _Run:
             log.warning("finished trials' checkpoints are missing; starting from scratch")
             return None
         self.history, self.done = state["history"], state["trials_done"]
+        self.timings = state.get("timings") or {c: [] for c in TIMING_COLUMNS}
         self.wall_before = float(state["wall_seconds"])
         log.info("resuming after %d finished trial(s)", len(self.done))
         return state["current"]
@@ -166,6 +175,8 @@ class _Run:
                 t["bad_epochs"] += 1
             for col in HISTORY_COLUMNS:
                 self.history[col].append(row[col])
+            for col in TIMING_COLUMNS:
+                self.timings[col].append(row[col])
             self._save({**t, "model": _state_dict_cpu(model), "optim": optim.state_dict(),
                         "rng": capture_rng()})
             if self.on_epoch_end is not None:
@@ -213,6 +224,11 @@ class _Run:
                "tokens_per_s": tokens / seconds if seconds > 0 else 0.0,
                "padding_fraction": padding_fraction(split.lengths, batches),
                "diverged": diverged}
+        if not diverged and row["train_loss"] > DIVERGED_LOSS:
+            log.warning("%s trial %d epoch %d: mean training loss %.3g is far above a constant "
+                        "predictor's %.3f; treating the trial as diverged", self.arch, k, epoch,
+                        row["train_loss"], np.log(2))
+            row["diverged"] = diverged = True
         if not diverged:
             vloss, vacc = evaluate(model, self.splits["valid"], cfg.eval_batch_size, self.device)
             row.update(valid_loss=vloss, valid_acc=vacc, diverged=not np.isfinite(vloss))
@@ -239,8 +255,8 @@ class _Run:
         candidates = [t for t in self.done if not t["diverged"]]
         if not candidates:
             raise NumericalError(
-                f"{self.arch}: all {len(self.done)} training trial(s) diverged (non-finite loss "
-                f"or gradient); lower training.lr or training.clip_norm. Tried: "
+                f"{self.arch}: all {len(self.done)} training trial(s) diverged (non-finite or "
+                f"exploding loss); lower training.lr or training.clip_norm. Tried: "
                 + ", ".join(f"lr={t['lr']:.3g} weight_decay={t['weight_decay']:.3g}"
                             for t in self.done))
         best = max(candidates, key=lambda t: (t["valid_acc"], -t["trial"]))
@@ -269,10 +285,9 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
     Frames have columns ``ids`` (token ids, 0 = pad), ``label`` (0/1) and ``length``.
     ``meta`` goes into the trial checkpoints (e.g. a vocabulary hash) and the resume
     fingerprint. ``on_epoch_end(trial, epoch)`` runs after each epoch's state is on disk.
-    In ``history``, ``seconds`` and ``tokens_per_s`` cover the training pass only (real
-    tokens, padding excluded); in ``metrics``, ``tokens_per_s`` averages over all epochs and
-    ``wall_seconds`` sums all (resumed) invocations. Timing columns are the only ones that
-    differ between a resumed and an uninterrupted run.
+    ``history`` and ``metrics`` hold no wall times, so identical work gives identical tables
+    (resumed or not); ``timings`` has per-epoch ``seconds`` and ``tokens_per_s`` of the
+    training pass (real tokens, padding excluded), and the log the total wall time.
     """
     if arch not in ARCHS:
         raise ConfigError(f"arch: '{arch}' is not one of {', '.join(ARCHS)}")
@@ -303,8 +318,10 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
               for name, split in splits.items()}
     history = pd.DataFrame(run.history, columns=list(HISTORY_COLUMNS))
     history = history.astype({"trial": "int64", "epoch": "int64", "diverged": "bool"})
-    train_s = float(history["seconds"].sum())
-    tokens = float((history["seconds"] * history["tokens_per_s"]).sum())
+    timings = pd.DataFrame(run.timings, columns=list(TIMING_COLUMNS))
+    train_s = float(timings["seconds"].sum())
+    tokens = float((timings["seconds"] * timings["tokens_per_s"]).sum())
+    wall = run.wall_before + time.perf_counter() - run.t0
     metrics = pd.DataFrame([{
         "arch": arch,
         "train_acc": scores["train"][1], "valid_acc": scores["valid"][1],
@@ -312,10 +329,22 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
         "valid_loss": scores["valid"][0], "test_loss": scores["test"][0],
         "best_trial": best["trial"], "best_epoch": best["best_epoch"],
         "n_params": sum(p.numel() for p in model.parameters()),
-        "wall_seconds": run.wall_before + time.perf_counter() - run.t0,
-        "tokens_per_s": tokens / train_s if train_s > 0 else 0.0,
         "device": str(dev),
     }])
+    log.info("%s: %.1f s wall time over all invocations, %.0f tokens/s in training", arch, wall,
+             tokens / train_s if train_s > 0 else 0.0)
+    _warn_if_chance(arch, scores["valid"][1], splits["valid"])
     log.info("%s: chose trial %d (epoch %d): valid acc %.4f, test acc %.4f", arch,
              best["trial"], best["best_epoch"], scores["valid"][1], scores["test"][1])
-    return TrainResult(model=model.eval(), history=history, metrics=metrics, best_trial=best)
+    return TrainResult(model=model.eval(), history=history, metrics=metrics, best_trial=best,
+                       timings=timings)
+
+
+def _warn_if_chance(arch: str, valid_acc: float, valid: EncodedSplit) -> None:
+    """Log a warning when the chosen model is no better than always answering the majority
+    label: a run that 'succeeded' without learning deserves a loud line in the log."""
+    majority = float(max(valid.labels.mean(), 1 - valid.labels.mean()))
+    if valid_acc <= majority + 0.01:
+        log.warning("%s: validation accuracy %.4f is at chance level (majority label %.4f); "
+                    "the model did not learn; try a smaller training.lr or more epochs", arch,
+                    valid_acc, majority)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..io import atomic_path
+from ..io import write_torch
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ def restore_rng(state: dict[str, Any]) -> None:
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
     """Write atomically: a kill during the write leaves the previous epoch's state intact."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    write_torch(state, path)
 
 
 def load_state(path: Path, fingerprint: str) -> dict[str, Any] | None:
