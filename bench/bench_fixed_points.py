@@ -37,6 +37,7 @@ from rnn_dynamics.analysis.fixed_points import (
 )
 from rnn_dynamics.analysis.jacobians import recurrent_jacobians
 from rnn_dynamics.models.sentiment import build_model
+from rnn_dynamics.runtime import set_threads
 
 VOCAB, EMBED = 64, 32
 
@@ -164,7 +165,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)            # as a workflow job: split linear algebra over workers
 
     rows = []
     if args.checkpoint:

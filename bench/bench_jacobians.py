@@ -32,6 +32,7 @@ from rnn_dynamics.analysis.spectra import (
     sorted_eigvals,
 )
 from rnn_dynamics.models.sentiment import build_model
+from rnn_dynamics.runtime import set_threads
 
 
 def gru_model(n: int, e: int, seed: int = 0) -> torch.nn.Module:
@@ -63,12 +64,12 @@ def main() -> None:
     parser.add_argument("--loop-points", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)            # as a workflow job: split linear algebra over workers
     k, n, e = args.points, args.hidden, args.embed
     model = gru_model(n, e)
     h = torch.tanh(torch.randn(k, n))
     x0 = torch.zeros(k, e)
-    print(f"GRU N = {n}, E = {e}, K = {k} points, {torch.get_num_threads()} threads\n")
+    print(f"GRU N = {n}, E = {e}, K = {k} points, {args.threads} workers, 1 torch thread each\n")
 
     print("Jacobians dF/dh")
     m = args.loop_points

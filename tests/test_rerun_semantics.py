@@ -251,7 +251,8 @@ def test_one_figure_target_plans_only_what_it_needs(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(FULL_DEMO))
     result = plan(tmp_path, FIG3_GRU)
     jobs = sorted((job["rule"], job["wildcards"].get("arch", "")) for job in result["jobs"])
-    assert jobs == sorted([("prepare_data", ""), ("train", "gru"), ("states", "gru"),
+    # the spectra read the bag-of-words valences (to name the integrating mode)
+    assert jobs == sorted([("prepare_data", ""), ("bow", ""), ("train", "gru"), ("states", "gru"),
                            ("fixed_points", "gru"), ("spectra", "gru"), ("geometry", "gru"),
                            ("fig3", "gru")])
 
