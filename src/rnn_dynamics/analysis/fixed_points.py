@@ -65,7 +65,7 @@ from torch import Tensor, nn
 from ..errors import NumericalError
 from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
-from .spectra import MARGIN
+from .spectra import MARGIN, mode_order
 
 # Bump when a change alters this module's results (fed to the workflow rules' params).
 STAGE_VERSION = "2"
@@ -457,9 +457,9 @@ def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float 
     q = 1/N ||h - F(h, 0)||^2 < ``tol`` are converged. Returns the table described in the module
     docstring; if nothing converges, the table says so (see :func:`explain_no_fixed_points`).
     ``unique_tol``: a fixed de-duplication radius instead of :func:`dedupe_radius`.
-    ``max_step`` caps one step's length (default: :func:`default_max_step` of all starts); ``mu0`` and
-    ``mu_max`` are the LM damping floor's first and give-up values (relative to tr(A^T A)/N);
-    ``time_limit`` (s) bounds each batch. Jacobians come from
+    ``max_step`` caps one step's length (default: :func:`default_max_step` of all starts);
+    ``mu0`` and ``mu_max`` are the LM damping floor's first and give-up values (relative to
+    tr(A^T A)/N); ``time_limit`` (s) bounds each batch. Jacobians come from
     :func:`.jacobians.recurrent_jacobians` (the model's closed form when ``step`` is a model's
     ``step`` method with ``step_jacobians``, else ``vmap(jacrev(step))``, ~N x costlier);
     ``jacobian_fn(h [K, N]) -> [K, N, N]`` replaces both.
@@ -573,7 +573,8 @@ def polish_fixed_points(step: Step, points: Tensor | np.ndarray, input_dim: int,
     polished onto (-1 if it did not reach ``tol``), and ``distinct`` has one row per exact point:
     ``fixed_point_id`` int64, ``q`` float64, ``n_members`` int64, ``max_abs_eig`` float64,
     ``n_unstable`` int64, ``n_marginal`` int64, ``stability`` str, ``h`` list<float64>,
-    ``eigvals_real`` / ``eigvals_imag`` list<float64> (sorted by |lambda| descending).
+    ``eigvals_real`` / ``eigvals_imag`` list<float64> (in :func:`.spectra.mode_order`: tau
+    descending).
     """
     step_d = step_in_dtype(step, dtype)
     h0 = torch.as_tensor(np.asarray(points) if not isinstance(points, Tensor) else points)
@@ -592,10 +593,10 @@ def polish_fixed_points(step: Step, points: Tensor | np.ndarray, input_dim: int,
         eig = eigvals(jac).numpy()
         for fid, (r, ev) in enumerate(zip(reps, eig)):
             labels[cand[rep == r]] = fid
-            ev = ev[np.argsort(-np.abs(ev), kind="stable")]
+            ev = ev[mode_order(ev[None])[0]]
             n_unst, n_marg, label = classify_stability(ev, margin)
             rows.append({"fixed_point_id": fid, "q": float(qn[r]),
-                         "n_members": int((rep == r).sum()), "max_abs_eig": float(np.abs(ev[0])),
+                         "n_members": int((rep == r).sum()), "max_abs_eig": float(np.abs(ev).max()),
                          "n_unstable": n_unst, "n_marginal": n_marg, "stability": label,
                          "h": pts[r].astype(np.float64), "eigvals_real": ev.real.copy(),
                          "eigvals_imag": ev.imag.copy()})

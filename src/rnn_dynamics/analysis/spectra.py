@@ -24,7 +24,8 @@ real slow modes, the one that carries word valence to the readout over a documen
 excites mode i by ``l_i^T J_inp x``, which moves the readout by ``(w . r_i) l_i^T J_inp x`` and
 persists for about tau_i tokens; so each candidate scores
 
-    score_i = |w . r_i| * |cov_words(l_i^T J_inp x, valence)| / sd(valence) * tau_i (1 - exp(-H / tau_i))
+    score_i = |w . r_i| * |cov_words(l_i^T J_inp x, valence)| / sd(valence)
+              * tau_i (1 - exp(-H / tau_i))
 
 (covariance over the vocabulary; valence: the bag-of-words coefficients, the paper's definition
 of positive and negative words; H the horizon, a typical document length; the product is

@@ -191,7 +191,8 @@ SPECTRA_COLUMNS = ["start_index", "lambda1_abs", "lambda1_imag", "tau1", "n_grow
                    "eigvals_imag", "tau", "growing", "r_int", "l_int"]
 
 
-def word_valences(model: Any, bow_coefs: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray | None]:
+def word_valences(model: Any, bow_coefs: pd.DataFrame | None,
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
     """Embeddings [V, E] of the words with a bag-of-words coefficient, and those coefficients.
 
     Without a coefficient table: every embedding row but pad and unknown, and no valences.
@@ -211,11 +212,11 @@ def run_spectra_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFrame
 
     Jacobians and spectra are computed in float64 (a float64 copy of the model), modes in the
     order of :func:`.spectra.mode_order` (tau descending: mode 1 = the slowest mode; growing
-    modes keep their place by tau and are flagged). The integrating mode is chosen by its role (:func:`.spectra.integrating_mode`:
-    readout gain x covariance of its input drive with the words' bag-of-words coefficients
-    ``bow_coefs`` x persistence over ``horizon`` tokens, among the ``n_slow`` real modes
-    nearest 1); ``horizon`` defaults to the median length of the ``test`` documents (100 tokens
-    without them). Schema (one row per kept fixed point)::
+    modes keep their place by tau and are flagged). The integrating mode is chosen by its
+    role (:func:`.spectra.integrating_mode`: readout gain x covariance of its input drive with
+    the words' bag-of-words coefficients ``bow_coefs`` x persistence over ``horizon`` tokens,
+    among the ``n_slow`` real modes nearest 1); ``horizon`` defaults to the median length of the
+    ``test`` documents (100 tokens without them). Schema (one row per kept fixed point)::
 
         start_index                   int64          row key into the fixed-point table
         lambda1_abs, lambda1_imag     float64        |lambda_1|, Im lambda_1 (mode 1)
