@@ -1,15 +1,15 @@
 # Line-attractor analysis (NeurIPS 2019), one rule and one Parquet table per stage and grid cell.
 # q = 1/N ||h - F(h, 0)||^2 throughout (the paper's normalisation).
 
-ANALYSIS = RESULTS + "/analysis/{dataset}/{arch}"
-MODEL = RESULTS + "/models/{dataset}/{arch}/model.pt"
+ANALYSIS = f"{RESULTS}/analysis/{{dataset}}/{{arch}}"
+MODEL = f"{RESULTS}/models/{{dataset}}/{{arch}}/model.pt"
 ANALYSIS_CODE = source_hash("analysis", "models", "pipeline.analysis")
 
 
 rule dimensionality:
     input:
         model=MODEL,
-        test=RESULTS + "/data/{dataset}/test.parquet",
+        test=f"{RESULTS}/data/{{dataset}}/test.parquet",
     output:
         table=f"{ANALYSIS}/pca.parquet",
     params:
@@ -34,7 +34,7 @@ rule dimensionality:
 rule states:
     input:
         model=MODEL,
-        test=RESULTS + "/data/{dataset}/test.parquet",
+        test=f"{RESULTS}/data/{{dataset}}/test.parquet",
     output:
         table=f"{ANALYSIS}/states.parquet",
     params:
@@ -108,8 +108,8 @@ rule spectra:
     input:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
-        test=RESULTS + "/data/{dataset}/test.parquet",
-        bow_coefficients=RESULTS + "/baselines/{dataset}/bow_coefficients.parquet",
+        test=f"{RESULTS}/data/{{dataset}}/test.parquet",
+        bow_coefficients=f"{RESULTS}/baselines/{{dataset}}/bow_coefficients.parquet",
     output:
         table=f"{ANALYSIS}/spectra.parquet",
     params:
@@ -160,7 +160,7 @@ rule word_effects:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
         spectra=rules.spectra.output.table,
-        bow_coefficients=RESULTS + "/baselines/{dataset}/bow_coefficients.parquet",
+        bow_coefficients=f"{RESULTS}/baselines/{{dataset}}/bow_coefficients.parquet",
     output:
         table=f"{ANALYSIS}/word_effects.parquet",
     params:
@@ -185,7 +185,7 @@ rule linearised:
     input:
         model=MODEL,
         fixed_points=rules.fixed_points.output.table,
-        test=RESULTS + "/data/{dataset}/test.parquet",
+        test=f"{RESULTS}/data/{{dataset}}/test.parquet",
     output:
         table=f"{ANALYSIS}/linearised.parquet",
     params:

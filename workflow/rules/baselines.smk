@@ -5,8 +5,8 @@ rule bow:
     input:
         unpack(prepared),
     output:
-        metrics=RESULTS + "/baselines/{dataset}/bow_metrics.parquet",
-        coefficients=RESULTS + "/baselines/{dataset}/bow_coefficients.parquet",
+        metrics=f"{RESULTS}/baselines/{{dataset}}/bow_metrics.parquet",
+        coefficients=f"{RESULTS}/baselines/{{dataset}}/bow_coefficients.parquet",
     params:
         C_grid=config["bow"]["C_grid"],
         seed=config["seed"],

@@ -27,7 +27,7 @@ ARCHS = config["archs"]
 RESULTS = config["results_dir"].rstrip("/")       # every output of this preset lives here
 
 for _line in archive_warnings(config, RESULTS):
-    sys.stderr.write(_line + "\n")
+    print(_line, file=sys.stderr)
 
 
 def _gpu_jobs():
@@ -66,7 +66,7 @@ def train_params(wildcards):
     return {"model": cell["model"], "training": cell["training"], "seed": config["seed"]}
 
 
-FIGURES = RESULTS + "/figures/{dataset}/{arch}"
+FIGURES = f"{RESULTS}/figures/{{dataset}}/{{arch}}"
 
 
 def data_outputs(dataset):

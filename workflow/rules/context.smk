@@ -1,10 +1,10 @@
 # Contextual processing (ICML 2020): modifier words, modifier subspace and dynamics, start/end
 # effects, augmented bag-of-words and the subspace perturbation, per grid cell.
 
-CONTEXT = RESULTS + "/context/{dataset}/{arch}"
+CONTEXT = f"{RESULTS}/context/{{dataset}}/{{arch}}"
 CONTEXT_CODE = source_hash("context", "models", "pipeline.context")
-DATA = RESULTS + "/data/{dataset}"
-BOW_COEFFICIENTS = RESULTS + "/baselines/{dataset}/bow_coefficients.parquet"
+DATA = f"{RESULTS}/data/{{dataset}}"
+BOW_COEFFICIENTS = f"{RESULTS}/baselines/{{dataset}}/bow_coefficients.parquet"
 
 
 rule modifiers:

@@ -133,14 +133,14 @@ rule fig6:
     input:
         **cell_tables("analysis", ["pca", "fixed_points", "spectra", "geometry", "linearised"]),
     output:
-        pdf=RESULTS + "/figures/fig6_summary.pdf",
+        pdf=f"{RESULTS}/figures/fig6_summary.pdf",
         png=report(
-            RESULTS + "/figures/fig6_summary.png",
+            f"{RESULTS}/figures/fig6_summary.png",
             caption="../report/fig6.rst",
             category="Summary",
             labels={"figure": "fig6"},
         ),
-        summary=RESULTS + "/tables/fig6_summary.parquet",
+        summary=f"{RESULTS}/tables/fig6_summary.parquet",
     params:
         datasets=[d for d in DATASETS for _ in ARCHS],
         archs=[a for _ in DATASETS for a in ARCHS],

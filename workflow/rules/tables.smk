@@ -3,14 +3,14 @@
 
 rule accuracy_table:
     input:
-        models=expand(RESULTS + "/models/{dataset}/{arch}/metrics.parquet", dataset=DATASETS, arch=ARCHS),
-        bow=expand(RESULTS + "/baselines/{dataset}/bow_metrics.parquet", dataset=DATASETS),
-        sources=expand(RESULTS + "/data/{dataset}/source.parquet", dataset=DATASETS),
+        models=expand(f"{RESULTS}/models/{{dataset}}/{{arch}}/metrics.parquet", dataset=DATASETS, arch=ARCHS),
+        bow=expand(f"{RESULTS}/baselines/{{dataset}}/bow_metrics.parquet", dataset=DATASETS),
+        sources=expand(f"{RESULTS}/data/{{dataset}}/source.parquet", dataset=DATASETS),
     output:
-        table=RESULTS + "/tables/accuracy.parquet",
-        markdown=RESULTS + "/tables/accuracy.md",
+        table=f"{RESULTS}/tables/accuracy.parquet",
+        markdown=f"{RESULTS}/tables/accuracy.md",
         html=report(
-            RESULTS + "/tables/accuracy.html",
+            f"{RESULTS}/tables/accuracy.html",
             caption="../report/table_accuracy.rst",
             category="Tables",
             labels={"table": "accuracy"},
@@ -38,10 +38,10 @@ rule line_attractor_table:
             ["pca", "fixed_points", "exact_fixed_points", "spectra", "geometry", "word_effects", "linearised"],
         ),
     output:
-        table=RESULTS + "/tables/line_attractor.parquet",
-        markdown=RESULTS + "/tables/line_attractor.md",
+        table=f"{RESULTS}/tables/line_attractor.parquet",
+        markdown=f"{RESULTS}/tables/line_attractor.md",
         html=report(
-            RESULTS + "/tables/line_attractor.html",
+            f"{RESULTS}/tables/line_attractor.html",
             caption="../report/table_line_attractor.rst",
             category="Tables",
             labels={"table": "line_attractor"},
@@ -66,10 +66,10 @@ rule context_table:
     input:
         **cell_tables("context", ["modifiers", "subspace", "dynamics", "position", "augmented_bow", "perturbation"]),
     output:
-        table=RESULTS + "/tables/context.parquet",
-        markdown=RESULTS + "/tables/context.md",
+        table=f"{RESULTS}/tables/context.parquet",
+        markdown=f"{RESULTS}/tables/context.md",
         html=report(
-            RESULTS + "/tables/context.html",
+            f"{RESULTS}/tables/context.html",
             caption="../report/table_context.rst",
             category="Tables",
             labels={"table": "context"},

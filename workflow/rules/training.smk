@@ -7,13 +7,13 @@ rule train:
     input:
         unpack(prepared),
     output:
-        model=RESULTS + "/models/{dataset}/{arch}/model.pt",
-        history=RESULTS + "/models/{dataset}/{arch}/history.parquet",
-        metrics=RESULTS + "/models/{dataset}/{arch}/metrics.parquet",
+        model=f"{RESULTS}/models/{{dataset}}/{{arch}}/model.pt",
+        history=f"{RESULTS}/models/{{dataset}}/{{arch}}/history.parquet",
+        metrics=f"{RESULTS}/models/{{dataset}}/{{arch}}/metrics.parquet",
     params:
         cell=train_params,
         device=config["device"],
-        work_dir=RESULTS + "/checkpoints/{dataset}/{arch}",
+        work_dir=f"{RESULTS}/checkpoints/{{dataset}}/{{arch}}",
         torch_threads=config["train_threads"],  # fixed: results must not depend on --cores
         code=source_hash("training", "models"),
     log:
