@@ -10,9 +10,10 @@ Two solvers share the output table:
   is (to first order) the point of the tolerance set {q < tol} closest to it, which is what the
   paper's gradient descent on q finds. Each iteration takes the **minimum-norm step that brings
   the linearised residual down to a target inside the tolerance**,
-  ``min ||d||  s.t.  ||r + A d||^2 <= rho N tol`` (rho = :data:`TARGET_FRACTION`); with the SVD
-  ``A = U S V^T`` and ``c = U^T r`` it is ``d = -V diag(s / (s^2 + mu)) c`` with the one mu >= 0
-  that meets the target (found by bisection on log mu). Well-conditioned directions get the full
+  ``min ||d||  s.t.  ||r + A d||^2 <= rho N tol`` (rho = :data:`TARGET_FRACTION`); with the
+  eigen-decomposition ``A^T A = V diag(s^2) V^T`` and ``p = V^T A^T r`` it is
+  ``d = -V diag(1 / (s^2 + mu)) p`` with the one mu >= 0 that meets the target (found by
+  bisection on log mu; :func:`min_norm_step`). Well-conditioned directions get the full
   Newton step; directions with ``s^2 << mu`` -- along an approximate line attractor, where the
   drift is slow and J - I nearly singular -- are not moved at all, so starts stay where they are
   along the line instead of sliding to the one exact root (plain Newton's endpoint). No step is
@@ -180,6 +181,15 @@ def default_max_step(starts: Tensor) -> float:
     return float(RADIUS_FACTOR * max(state_spread(starts), 1e-3))
 
 
+def residual_jacobian(step: Step, h: Tensor, input_dim: int, *, chunk_size: int = 256,
+                      jacobian_fn: JacobianFn | None = None) -> Tensor:
+    """A = J - I [K, N, N] at the points ``h``: the Jacobian of the residual F(h, 0) - h."""
+    with torch.no_grad():
+        a = (jacobian_fn(h) if jacobian_fn is not None
+             else recurrent_jacobians(step, h, input_dim=input_dim, chunk_size=chunk_size))
+        return a - torch.eye(h.shape[1], dtype=a.dtype, device=a.device)
+
+
 def _gram_eigh(a: Tensor) -> tuple[Tensor, Tensor]:
     """Eigen-decomposition of A^T A (ascending): the squared singular values and V of A, at
     about half the cost of an SVD (U is never needed)."""
@@ -257,15 +267,6 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
     if max_step is None:
         max_step = default_max_step(h)
     dev = h.device
-    if jacobian_fn is not None:
-        def a_of(x: Tensor) -> Tensor:
-            return jacobian_fn(x) - torch.eye(n, dtype=x.dtype, device=dev)
-    else:
-        def a_of(x: Tensor) -> Tensor:
-            a = recurrent_jacobians(step, x, input_dim=input_dim, chunk_size=chunk_size)
-            a.diagonal(dim1=-2, dim2=-1).sub_(1.0)          # fresh tensor: A = J - I in place
-            return a
-
     def residual(x: Tensor) -> Tensor:
         return step(x, x.new_zeros(x.shape[0], input_dim)) - x
 
@@ -294,7 +295,8 @@ def _newton_lm(step: Step, h: Tensor, *, input_dim: int, tol: float, max_iters: 
             break
         with torch.no_grad():
             ha, ra = h[ia], r[ia]
-            a = a_of(ha)
+            a = residual_jacobian(step, ha, input_dim, chunk_size=chunk_size,
+                                  jacobian_fn=jacobian_fn)
             scale = a.pow(2).sum((-2, -1)) / n                 # tr(A^T A) / N
             delta, smin = min_norm_step(a, ra, target.expand(ia.numel()), mu[ia] * scale)
             delta = delta.to(dev)
@@ -374,18 +376,12 @@ def dedupe_radius(s_min: np.ndarray, n: int, tol: float, spread: float) -> np.nd
 
 def endpoint_s_min(step: Step, h: Tensor, input_dim: int, *, chunk_size: int = 256,
                    jacobian_fn: JacobianFn | None = None) -> Tensor:
-    """Smallest singular value of J - I at each point of ``h`` [K, N] (float64 [K])."""
+    """Smallest singular value of J - I at each point of ``h`` [K, N] (float64 [K]), computed
+    as the solver computes it (from the eigenvalues of A^T A)."""
     if h.shape[0] == 0:
         return torch.zeros(0, dtype=torch.float64)
-    with torch.no_grad():
-        a = (jacobian_fn(h) if jacobian_fn is not None
-             else recurrent_jacobians(step, h, input_dim=input_dim, chunk_size=chunk_size))
-        a = a - torch.eye(h.shape[1], dtype=a.dtype, device=a.device)
-        if a.device.type == "cpu":
-            s = split_batch(torch.linalg.svdvals, a.detach())
-        else:
-            s = torch.linalg.svdvals(a)
-    return s[:, -1].double().cpu()
+    a = residual_jacobian(step, h, input_dim, chunk_size=chunk_size, jacobian_fn=jacobian_fn)
+    return _gram_eigh(a)[0][:, 0].clamp_min(0).sqrt().double().cpu()
 
 
 def build_table(starts: Tensor, h: Tensor, q: Tensor, converged: Tensor, iters: Tensor,
