@@ -90,7 +90,8 @@ def run_subspace_stage(model: Any, test: pd.DataFrame, bow_coefs: pd.DataFrame,
         cumulative      float64        cumulative share
         in_subspace     bool           component < dim
         dim             int64          axes needed for ``variance``
-        share_r1        float64        eigen-share of the integrating mode r1
+        share_r1        float64        eigen-share of mode 1 (the slowest, tau order; not
+                                       necessarily the spectra stage's integrating mode)
         share_slow      float64        other modes with |lambda| >= slow
         share_fast      float64        modes with |lambda| < slow
         share_complex   float64        modes with Im lambda != 0

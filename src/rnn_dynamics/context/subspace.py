@@ -9,9 +9,11 @@ subspace must contain the mean deflection itself, which centring (sklearn's PCA)
 Relation to the linearised dynamics at fixed points (``J = R diag(lambda) L``, conventions of
 :mod:`rnn_dynamics.analysis.spectra`): a basis vector q is expanded in right eigenvectors,
 ``q = R c`` with ``c = L q``; the share of mode i is ``|c_i|^2 / sum_j |c_j|^2`` (r_i are unit).
-We report the share of the integrating mode r1, of other slow modes (|lambda| >= ``slow``), of
-fast modes, and of complex (oscillatory) modes, plus ``||Q^T r1||^2``: how much of the
-integration direction lies inside the modifier subspace (~0 when modifiers act off the line).
+We report the share of mode 1 (r1, the slowest in the tau order), of other slow modes
+(|lambda| >= ``slow``), of fast modes, and of complex (oscillatory) modes, plus ``||Q^T r1||^2``:
+how much of the slowest direction lies inside the modifier subspace (~0 when modifiers act off
+the line). Mode 1 is the integrator where the slowest mode integrates; where single-unit
+memories are slower (see the spectra stage's ``integrator_index``), it is not.
 """
 
 from __future__ import annotations
