@@ -32,10 +32,10 @@ from rnn_dynamics.analysis.fixed_points import (
     find_fixed_points,
     find_fixed_points_adam,
     min_norm_step,
+    residual_jacobian,
     sample_starts,
     state_spread,
 )
-from rnn_dynamics.analysis.jacobians import recurrent_jacobians
 from rnn_dynamics.models.sentiment import build_model
 from rnn_dynamics.runtime import set_threads
 
@@ -83,8 +83,7 @@ def first_order_distance(model, starts: torch.Tensor, tol: float) -> np.ndarray:
     """Length of the minimum-norm step that takes the linearised q of each start to ``tol``."""
     with torch.no_grad():
         r = model.step(starts, starts.new_zeros(starts.shape[0], model.input_dim)) - starts
-        a = recurrent_jacobians(model.step, starts, input_dim=model.input_dim)
-        a = a - torch.eye(starts.shape[1])
+        a = residual_jacobian(model.step, starts, model.input_dim)
         n = starts.shape[1]
         d, _ = min_norm_step(a, r, torch.full((len(starts),), n * tol),
                              torch.zeros(len(starts)))
