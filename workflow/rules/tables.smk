@@ -90,8 +90,37 @@ rule context_table:
         "../scripts/context_table.py"
 
 
+rule search_table:
+    input:
+        expand(f"{RESULTS}/models/{{dataset}}/{{arch}}/search.parquet", dataset=DATASETS, arch=ARCHS),
+    output:
+        table=f"{RESULTS}/tables/search.parquet",
+        markdown=f"{RESULTS}/tables/search.md",
+        html=report(
+            f"{RESULTS}/tables/search.html",
+            caption="../report/table_search.rst",
+            category="Tables",
+            labels={"table": "search"},
+        ),
+    params:
+        code=source_hash("tables"),
+    log:
+        "logs/tables/search.log",
+    benchmark:
+        "benchmarks/tables/search.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/search_table.py"
+
+
 rule tables:
     input:
         rules.accuracy_table.output,
+        rules.search_table.output,
         rules.line_attractor_table.output,
         rules.context_table.output,

@@ -10,6 +10,7 @@ rule train:
         model=f"{RESULTS}/models/{{dataset}}/{{arch}}/model.pt",
         history=f"{RESULTS}/models/{{dataset}}/{{arch}}/history.parquet",
         metrics=f"{RESULTS}/models/{{dataset}}/{{arch}}/metrics.parquet",
+        search=f"{RESULTS}/models/{{dataset}}/{{arch}}/search.parquet",
     params:
         cell=train_params,
         device=config["device"],

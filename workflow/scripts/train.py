@@ -8,5 +8,5 @@ with logged(snakemake.log[0], snakemake.threads, intra_op=snakemake.params.torch
         arch=snakemake.wildcards.arch, dataset=snakemake.wildcards.dataset,
         cell=snakemake.params.cell, device=snakemake.params.device, work_dir=snakemake.params.work_dir,
         model_path=snakemake.output.model, history_path=snakemake.output.history,
-        metrics_path=snakemake.output.metrics,
+        metrics_path=snakemake.output.metrics, search_path=snakemake.output.search,
     )

@@ -28,6 +28,32 @@ from .cells import STEPS
 from .ugrnn import UGRNN
 
 ARCHS = ("lstm", "gru", "ugrnn", "vanilla")
+RECURRENT_INITS = ("default", "orthogonal", "identity")
+IDENTITY_SCALE = 0.95
+"""``recurrent_init: identity`` sets each recurrent block to this multiple of I: a vanilla RNN
+then starts as a leaky integrator (Le et al. 2015 use 1.0 with ReLU; below 1 keeps tanh
+trajectories bounded at initialisation)."""
+
+
+def init_recurrent(module: nn.Module, how: str) -> None:
+    """Re-initialise ``weight_hh_l0`` of one fused layer, gate block by gate block.
+
+    ``default`` keeps torch's uniform init; ``orthogonal`` draws an orthogonal matrix per gate
+    block (Saxe et al. 2014), ``identity`` sets ``IDENTITY_SCALE * I`` per block. Vanilla RNNs
+    on long reviews learn to integrate only from such a start (Le et al. 2015).
+    """
+    if how not in RECURRENT_INITS:
+        raise ValueError(f"recurrent_init: '{how}' is not one of {RECURRENT_INITS}")
+    if how == "default":
+        return
+    w = module.weight_hh_l0
+    H = w.shape[1]
+    with torch.no_grad():
+        for block in w.split(H, dim=0):
+            if how == "orthogonal":
+                nn.init.orthogonal_(block)
+            else:
+                block.copy_(IDENTITY_SCALE * torch.eye(H, dtype=w.dtype))
 
 
 def _fused_layer(arch: str, input_size: int, hidden_size: int) -> nn.Module:
@@ -51,7 +77,8 @@ class SentimentRNN(nn.Module):
     """
 
     def __init__(self, arch: str, vocab_size: int, embed_dim: int, hidden_size: int,
-                 num_layers: int = 1) -> None:
+                 num_layers: int = 1, *, dropout_embed: float = 0.0,
+                 dropout_final: float = 0.0) -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"arch: '{arch}' is not one of {ARCHS}")
@@ -71,6 +98,10 @@ class SentimentRNN(nn.Module):
             for k in range(num_layers))
         self.h0 = nn.Parameter(torch.zeros(self.state_dim))
         self.readout = nn.Linear(hidden_size, 1)
+        # regularisation of training only: no parameters, identity in eval mode, and not part
+        # of the step map F(h, x) that the analysis studies
+        self.embed_dropout = nn.Dropout(dropout_embed)
+        self.final_dropout = nn.Dropout(dropout_final)
         self._step_fn: Callable[..., Tensor] = STEPS[arch]
 
     # ---- flat-state bookkeeping -------------------------------------------------------
@@ -140,7 +171,7 @@ class SentimentRNN(nn.Module):
         """Fused pass over all layers: (per-layer inputs, per-layer outputs, initial states)."""
         B = ids.shape[0]
         h0 = self.initial_state(B)
-        inp = self.embedding(ids)
+        inp = self.embed_dropout(self.embedding(ids))
         inputs, outputs = [], []
         for k, layer in enumerate(self.rnn):
             s0 = h0[:, self._layer_slice(k)]
@@ -158,7 +189,7 @@ class SentimentRNN(nn.Module):
         _, outputs, _ = self._run_layers(ids)
         rows = torch.arange(ids.shape[0], device=ids.device)
         last = outputs[-1][rows, lengths.to(ids.device) - 1]
-        return self.readout(last).squeeze(-1)
+        return self.readout(self.final_dropout(last)).squeeze(-1)
 
     def hidden_states(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
         """Flat state after each token, ``[B, T, N]``; positions past a length hold garbage.
@@ -187,9 +218,15 @@ class SentimentRNN(nn.Module):
 
 
 def build_model(arch: str, vocab_size: int, embed_dim: int, hidden_size: int,
-                num_layers: int = 1) -> SentimentRNN:
-    """A freshly initialised :class:`SentimentRNN` (draws from torch's global RNG)."""
-    return SentimentRNN(arch, vocab_size, embed_dim, hidden_size, num_layers)
+                num_layers: int = 1, *, recurrent_init: str = "default",
+                dropout_embed: float = 0.0, dropout_final: float = 0.0) -> SentimentRNN:
+    """A freshly initialised :class:`SentimentRNN` (draws from torch's global RNG); see
+    :func:`init_recurrent` for ``recurrent_init``."""
+    model = SentimentRNN(arch, vocab_size, embed_dim, hidden_size, num_layers,
+                         dropout_embed=dropout_embed, dropout_final=dropout_final)
+    for layer in model.rnn:
+        init_recurrent(layer, recurrent_init)
+    return model
 
 
 def functional_step(model: SentimentRNN) -> Callable[[dict[str, Tensor], Tensor, Tensor], Tensor]:

@@ -60,7 +60,8 @@ def run_dimensionality_stage(model_path: str | Path, test_path: str | Path, out_
     trained, meta = load_model(model_path)
     seed_everything(seed)
     untrained = build_model(meta["arch"], meta["vocab_size"], meta["embed_dim"],
-                            meta["hidden_size"], meta.get("num_layers", 1)).eval()
+                            meta["hidden_size"], meta.get("num_layers", 1),
+                            recurrent_init=meta.get("recurrent_init", "default")).eval()
     test = read_parquet(test_path)
     dev = resolve_device(device)
     frames = []

@@ -22,28 +22,35 @@ def vocab_fingerprint(vocab: pd.DataFrame) -> str:
 
 def train_grid_cell(
     train_path, valid_path, test_path, vocab_path, *, arch: str, cell: Mapping[str, Any],
-    device: str, work_dir, model_path, history_path, metrics_path, dataset: str = "",
+    device: str, work_dir, model_path, history_path, metrics_path, search_path=None,
+    dataset: str = "",
 ) -> pd.DataFrame:
-    """Train, then write ``model.pt`` (state dict + meta), ``history.parquet``, ``metrics.parquet``.
+    """Train, then write ``model.pt`` (state dict + meta), ``history.parquet``,
+    ``metrics.parquet`` and (if given) ``search.parquet``, one row per search trial.
 
     ``work_dir`` keeps the resume state (see :func:`rnn_dynamics.training.train_cell`): a
     killed run started again with the same arguments continues where it stopped. The three
     outputs are written only once training has finished, and together.
     """
     vocab = read_parquet(vocab_path)
-    meta = {"dataset": dataset, "vocab_hash": vocab_fingerprint(vocab)}
+    model_cfg = ModelConfig.from_dict(cell["model"])
+    meta = {"dataset": dataset, "vocab_hash": vocab_fingerprint(vocab),
+            "recurrent_init": model_cfg.recurrent_init}
     result = train_cell(
         read_parquet(train_path), read_parquet(valid_path), read_parquet(test_path),
         arch=arch, vocab_size=int(vocab["id"].max()) + 1,
-        model_cfg=ModelConfig.from_dict(cell["model"]),
+        model_cfg=model_cfg,
         train_cfg=TrainConfig.from_dict(cell["training"]),
         seed=int(cell["seed"]), device=device, work_dir=Path(work_dir), meta=meta,
     )
     metrics = result.metrics.assign(dataset=dataset)
-    # the three outputs appear together or not at all (model.pt last)
-    with atomic_paths([history_path, metrics_path, model_path]) as (history_tmp, metrics_tmp,
-                                                                    model_tmp):
-        result.history.to_parquet(history_tmp, engine="pyarrow", index=False)
-        metrics.to_parquet(metrics_tmp, engine="pyarrow", index=False)
-        save_model(result.model, model_tmp, {**meta, "arch": arch})
+    search = result.search.assign(dataset=dataset, arch=arch)
+    tables = [(result.history, history_path), (metrics, metrics_path)]
+    if search_path is not None:
+        tables.append((search, search_path))
+    # the outputs appear together or not at all (model.pt last)
+    with atomic_paths([path for _, path in tables] + [model_path]) as tmp:
+        for (frame, _), path in zip(tables, tmp):
+            frame.to_parquet(path, engine="pyarrow", index=False)
+        save_model(result.model, tmp[-1], {**meta, "arch": arch})
     return metrics

@@ -1,10 +1,17 @@
 """Train one (dataset, architecture) cell: a seeded hyper-parameter search with early stopping.
 
-Each trial trains with Adam (L2 ``weight_decay``), gradient-norm clipping and a
+Each trial trains with Adam (L2 ``weight_decay`` coupled, or AdamW decoupled, on the groups of
+``l2_params``), dropout, per-epoch learning-rate decay, gradient-norm clipping and a
 binary cross-entropy loss on length-bucketed batches, evaluates on the validation split after
 every epoch, keeps its best epoch by validation accuracy and stops after ``patience`` epochs
 without improvement. The trial with the best validation accuracy wins (ties: the earlier
 trial), as in the paper's random search; only that model sees the test split.
+
+Cheaper search (``TrainConfig.cheap_search``): search trials run at most ``search_epochs``
+epochs on a seeded ``search_fraction`` of the training set; the winner's setting is then
+trained from scratch on the full budget as one more trial (``phase = final``), which is the
+model. The history keeps every epoch of every trial; :attr:`TrainResult.search` has one row
+per trial and marks the chosen one.
 
 Resuming: after every epoch the whole run state goes atomically to ``work_dir/resume.pt``
 and every finished trial's best weights to ``work_dir/trial_<k>.pt``. Rerun with the same
@@ -39,15 +46,18 @@ from ..models import ARCHS, SentimentRNN, build_model, load_model, save_model
 from ..progress import duration, progress
 from ..runtime import resolve_device, seed_everything
 from .batching import EncodedSplit, length_buckets, padding_fraction
-from .config import ModelConfig, TrainConfig
+from .config import SEARCHABLE, ModelConfig, TrainConfig
 from .evaluation import evaluate
 from .resume import capture_rng, load_state, restore_rng, save_state
 from .search import sample_trials
 
 log = logging.getLogger(__name__)
 
-HISTORY_COLUMNS = ("trial", "epoch", "lr", "weight_decay", "train_loss", "train_acc",
-                   "valid_loss", "valid_acc", "padding_fraction", "diverged")
+HISTORY_COLUMNS = ("trial", "phase", "epoch", "lr", "weight_decay", "dropout_embed",
+                   "dropout_final", "train_loss", "train_acc", "valid_loss", "valid_acc",
+                   "padding_fraction", "diverged")
+SEARCH_COLUMNS = ("trial", "phase", "lr", "weight_decay", "dropout_embed", "dropout_final",
+                  "epochs", "train_docs", "best_epoch", "valid_acc", "diverged", "chosen")
 TIMING_COLUMNS = ("trial", "epoch", "seconds", "tokens_per_s")
 DIVERGED_LOSS = 10 * float(np.log(2))
 """A mean training loss this far above a constant predictor's (ln 2) means the run blew up,
@@ -64,6 +74,9 @@ class TrainResult:
     metrics: pd.DataFrame
     best_trial: dict[str, Any]
     timings: pd.DataFrame | None = None
+    search: pd.DataFrame | None = None
+    """One row per trial (``SEARCH_COLUMNS``): its setting, budget, best validation accuracy,
+    and which one the model is."""
     """Per (trial, epoch) wall time and throughput: kept out of history and metrics, so that
     identical work writes identical tables."""
 
@@ -76,14 +89,39 @@ def _state_dict_cpu(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float = 0.0,
-                   ) -> torch.optim.Adam:
-    """Adam as the papers train, fused into one kernel where torch has one (CPU, CUDA): the
-    update of the large embedding is a fixed per-batch cost that a cheap cell (vanilla RNN)
-    otherwise feels (``bench/bench_training.py``)."""
+def l2_group(name: str) -> str | None:
+    """Which ``l2_params`` group a parameter of :class:`SentimentRNN` belongs to (``None``:
+    never penalised: biases and the initial state)."""
+    if name.startswith("embedding."):
+        return "embedding"
+    if name == "readout.weight":
+        return "readout"
+    if ".weight_hh" in name:
+        return "recurrent"
+    if ".weight_ih" in name:
+        return "input"
+    return None
+
+
+def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float = 0.0, *,
+                   l2_form: str = "coupled",
+                   l2_params: tuple[str, ...] = ("recurrent", "input", "readout"),
+                   ) -> torch.optim.Optimizer:
+    """Adam (coupled L2) or AdamW (decoupled) with ``weight_decay`` only on ``l2_params``.
+
+    Fused into one kernel where torch has one (CPU, CUDA): the update of the large embedding
+    is a fixed per-batch cost that a cheap cell (vanilla RNN) otherwise feels
+    (``bench/bench_training.py``).
+    """
+    decay, free = [], []
+    for name, p in model.named_parameters():
+        (decay if l2_group(name) in l2_params else free).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay},
+              {"params": free, "weight_decay": 0.0}]
+    groups = [g for g in groups if g["params"]]
     device = next(model.parameters()).device.type
-    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay,
-                            fused=device in ("cpu", "cuda"))
+    opt = torch.optim.AdamW if l2_form == "decoupled" else torch.optim.Adam
+    return opt(groups, lr=lr, fused=device in ("cpu", "cuda"))
 
 
 def train_step(model: SentimentRNN, optim: torch.optim.Optimizer, ids: torch.Tensor,
@@ -115,6 +153,8 @@ class _Run:
         self.work_dir, self.progress, self.meta = work_dir, progress, meta
         self.fingerprint, self.on_epoch_end = fingerprint, on_epoch_end
         self.trials = sample_trials(train_cfg, seed)
+        self.n_search = len(self.trials)
+        self.search_subset = _search_subset(len(splits["train"]), train_cfg, seed)
         self.history: dict[str, list] = {c: [] for c in HISTORY_COLUMNS}
         self.timings: dict[str, list] = {c: [] for c in TIMING_COLUMNS}
         self.done: list[dict[str, Any]] = []
@@ -149,13 +189,31 @@ class _Run:
         return state["current"]
 
     # ---- one trial ----------------------------------------------------------------------
+    def phase(self, k: int) -> str:
+        return "final" if k >= self.n_search else "search"
+
+    def budget(self, k: int) -> tuple[int, np.ndarray | None]:
+        """Epochs and training-document subset (``None`` = all) of trial ``k``."""
+        if self.cfg.cheap_search and self.phase(k) == "search":
+            return self.cfg.search_epochs or self.cfg.epochs, self.search_subset
+        return self.cfg.epochs, None
+
+    def add_final_trial(self) -> None:
+        """After a cheaper search: the winner's setting, trained again on the full budget."""
+        best = self._best_search_trial()
+        self.trials.append({key: best[key] for key in self.trials[0]})
+
     def run_trial(self, k: int, current: dict[str, Any] | None) -> None:
         hp = self.trials[k]
         seed_everything(_trial_seed(self.seed, k))
         m = self.model_cfg
-        model = build_model(self.arch, self.vocab_size, m.embed_dim, m.hidden_size, m.num_layers)
+        model = build_model(self.arch, self.vocab_size, m.embed_dim, m.hidden_size, m.num_layers,
+                            recurrent_init=m.recurrent_init, dropout_embed=hp["dropout_embed"],
+                            dropout_final=hp["dropout_final"])
         model.to(self.device)
-        optim = make_optimizer(model, lr=hp["lr"], weight_decay=hp["weight_decay"])
+        optim = make_optimizer(model, lr=hp["lr"], weight_decay=hp["weight_decay"],
+                               l2_form=self.cfg.l2_form, l2_params=self.cfg.l2_params)
+        epochs, _ = self.budget(k)
         t = {"trial": k, "epoch": 0, "best_valid_acc": -1.0, "best_epoch": 0, "bad_epochs": 0,
              "diverged": False, "best_state": None}
         if current is not None:
@@ -163,9 +221,11 @@ class _Run:
             optim.load_state_dict(current["optim"])
             restore_rng(current["rng"])
             t = {key: current[key] for key in t}
-        while (t["epoch"] < self.cfg.epochs and t["bad_epochs"] < self.cfg.patience
+        while (t["epoch"] < epochs and t["bad_epochs"] < self.cfg.patience
                and not t["diverged"]):
             t["epoch"] += 1
+            for group in optim.param_groups:   # lr decay, a function of the epoch alone
+                group["lr"] = hp["lr"] * self.cfg.lr_decay ** (t["epoch"] - 1)
             row = self._epoch(model, optim, k, t["epoch"], hp)
             t["diverged"] = row["diverged"]
             if not t["diverged"] and row["valid_acc"] > t["best_valid_acc"]:
@@ -184,11 +244,13 @@ class _Run:
         self._finish_trial(model, k, hp, t)
 
     def _finish_trial(self, model: SentimentRNN, k: int, hp: dict, t: dict[str, Any]) -> None:
-        summary = {"trial": k, **hp, "best_epoch": t["best_epoch"],
-                   "valid_acc": t["best_valid_acc"], "diverged": t["diverged"]}
+        epochs, subset = self.budget(k)
+        summary = {"trial": k, "phase": self.phase(k), **hp, "epochs": epochs,
+                   "train_docs": len(self.splits["train"]) if subset is None else len(subset),
+                   "best_epoch": t["best_epoch"], "valid_acc": t["best_valid_acc"],
+                   "diverged": t["diverged"]}
         if t["diverged"]:
-            log.warning("trial %d (lr=%.3g, weight_decay=%.3g) diverged; it is not a candidate",
-                        k, hp["lr"], hp["weight_decay"])
+            log.warning("trial %d (%s) diverged; it is not a candidate", k, _describe(hp))
         else:
             model.load_state_dict(t["best_state"])
             save_model(model, self.trial_path(k), {**self.meta, "trial": k, **hp,
@@ -199,8 +261,11 @@ class _Run:
     def _epoch(self, model: SentimentRNN, optim: torch.optim.Optimizer, k: int, epoch: int,
                hp: dict) -> dict[str, Any]:
         split, cfg = self.splits["train"], self.cfg
-        batches = length_buckets(split.lengths, batch_size=cfg.batch_size,
-                                 max_tokens=cfg.max_tokens_per_batch, seed=[self.seed, k, epoch])
+        _, subset = self.budget(k)
+        docs_idx = np.arange(len(split)) if subset is None else subset
+        batches = [docs_idx[b] for b in length_buckets(
+            split.lengths[docs_idx], batch_size=cfg.batch_size,
+            max_tokens=cfg.max_tokens_per_batch, seed=[self.seed, k, epoch])]
         model.train()
         loss_sum, correct, docs, tokens, diverged = 0.0, 0, 0, 0, False
         start = time.perf_counter()
@@ -218,7 +283,8 @@ class _Run:
             tokens += int(split.lengths[idx].sum())
         bar.close()
         seconds = time.perf_counter() - start
-        row = {"trial": k, "epoch": epoch, "lr": hp["lr"], "weight_decay": hp["weight_decay"],
+        row = {"trial": k, "phase": self.phase(k), "epoch": epoch, **hp,
+               "lr": float(optim.param_groups[0]["lr"]),   # this epoch's, after decay
                "train_loss": loss_sum / max(docs, 1), "train_acc": correct / max(docs, 1),
                "valid_loss": float("nan"), "valid_acc": float("nan"), "seconds": seconds,
                "tokens_per_s": tokens / seconds if seconds > 0 else 0.0,
@@ -243,26 +309,55 @@ class _Run:
         """One console line: where training is, how it goes, and at most how long is left
         (early stopping can end a trial sooner)."""
         self.epoch_seconds.append(seconds)
-        n_trials, epochs = len(self.trials), self.cfg.epochs
-        left = (epochs - epoch) + (n_trials - k - 1) * epochs
+        epochs, subset = self.budget(k)
+        share = 1.0 if subset is None else len(subset) / len(self.splits["train"])
+        n_total = self.n_search + int(self.cfg.cheap_search)
+        # remaining work in full-data epochs; this epoch's time scaled to a full-data epoch
+        full_epoch = seconds / share
+        left = (epochs - epoch) * share
+        for j in range(k + 1, n_total):
+            e, sub = self.budget(j)
+            left += e * (1.0 if sub is None else len(sub) / len(self.splits["train"]))
         state = "diverged" if row["diverged"] else f"valid acc {100 * row['valid_acc']:.1f}%"
-        progress.info("trial %d/%d epoch %d/%d: loss %.3f, %s, at most %s left", k + 1,
-                      n_trials, epoch, epochs, row["train_loss"], state,
-                      duration(left * float(np.mean(self.epoch_seconds))))
+        label = "final training" if self.phase(k) == "final" else f"trial {k + 1}/{self.n_search}"
+        progress.info("%s epoch %d/%d: loss %.3f, %s, at most %s left", label, epoch, epochs,
+                      row["train_loss"], state, duration(left * full_epoch))
 
     # ---- choice of the model ------------------------------------------------------------
-    def choose(self) -> tuple[SentimentRNN, dict[str, Any]]:
-        candidates = [t for t in self.done if not t["diverged"]]
+    def _best_search_trial(self) -> dict[str, Any]:
+        searched = [t for t in self.done if t["phase"] == "search"]
+        candidates = [t for t in searched if not t["diverged"]]
         if not candidates:
             raise NumericalError(
-                f"{self.arch}: all {len(self.done)} training trial(s) diverged (non-finite or "
+                f"{self.arch}: all {len(searched)} training trial(s) diverged (non-finite or "
                 f"exploding loss); lower training.lr or training.clip_norm. Tried: "
-                + ", ".join(f"lr={t['lr']:.3g} weight_decay={t['weight_decay']:.3g}"
-                            for t in self.done))
-        best = max(candidates, key=lambda t: (t["valid_acc"], -t["trial"]))
+                + "; ".join(_describe(t) for t in searched))
+        return max(candidates, key=lambda t: (t["valid_acc"], -t["trial"]))
+
+    def choose(self) -> tuple[SentimentRNN, dict[str, Any]]:
+        best = self._best_search_trial()
+        if self.cfg.cheap_search:
+            best = self.done[-1]
+            if best["diverged"]:
+                raise NumericalError(
+                    f"{self.arch}: the final training of the chosen setting ({_describe(best)}) "
+                    "diverged although its search trial did not; lower training.lr")
         model, _ = load_model(self.trial_path(best["trial"]), map_location=self.device,
                               expect={"arch": self.arch, "vocab_size": self.vocab_size})
         return model, dict(best)
+
+
+def _describe(hp: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={hp[key]:.3g}" for key in SEARCHABLE)
+
+
+def _search_subset(n: int, cfg: TrainConfig, seed: int) -> np.ndarray | None:
+    """The seeded, sorted share of training documents every search trial sees."""
+    if not cfg.cheap_search or cfg.search_fraction >= 1.0:
+        return None
+    k = max(1, int(round(cfg.search_fraction * n)))
+    rng = np.random.default_rng([int(seed), 0x5B5E7])
+    return np.sort(rng.choice(n, size=k, replace=False))
 
 
 def _fingerprint(arch: str, vocab_size: int, model_cfg: ModelConfig, train_cfg: TrainConfig,
@@ -309,15 +404,23 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
     run = _Run(splits, arch, vocab_size, model_cfg, train_cfg, seed, dev, work_dir, progress,
                meta, fp, on_epoch_end)
     current = run.restore()
-    for k in range(len(run.done), len(run.trials)):
+    for k in range(len(run.done), run.n_search):
         run.run_trial(k, current if current is not None and current["trial"] == k else None)
         current = None
+    if train_cfg.cheap_search:
+        run.add_final_trial()
+        if len(run.done) == run.n_search:
+            k = run.n_search
+            run.run_trial(k, current if current is not None and current["trial"] == k else None)
     model, best = run.choose()
 
     scores = {name: evaluate(model, split, train_cfg.eval_batch_size, dev)
               for name, split in splits.items()}
     history = pd.DataFrame(run.history, columns=list(HISTORY_COLUMNS))
     history = history.astype({"trial": "int64", "epoch": "int64", "diverged": "bool"})
+    search = pd.DataFrame([{**{c: t.get(c) for c in SEARCH_COLUMNS if c != "chosen"},
+                            "chosen": t["trial"] == best["trial"]} for t in run.done],
+                          columns=list(SEARCH_COLUMNS))
     timings = pd.DataFrame(run.timings, columns=list(TIMING_COLUMNS))
     train_s = float(timings["seconds"].sum())
     tokens = float((timings["seconds"] * timings["tokens_per_s"]).sum())
@@ -337,7 +440,7 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
     log.info("%s: chose trial %d (epoch %d): valid acc %.4f, test acc %.4f", arch,
              best["trial"], best["best_epoch"], scores["valid"][1], scores["test"][1])
     return TrainResult(model=model.eval(), history=history, metrics=metrics, best_trial=best,
-                       timings=timings)
+                       timings=timings, search=search)
 
 
 def _warn_if_chance(arch: str, valid_acc: float, valid: EncodedSplit) -> None:

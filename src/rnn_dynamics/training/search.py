@@ -1,4 +1,4 @@
-"""Seeded random hyper-parameter search: which ``lr`` / ``weight_decay`` each trial uses."""
+"""Seeded random hyper-parameter search: which settings of ``SEARCHABLE`` each trial uses."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ def sample_trials(cfg: TrainConfig, seed: int) -> list[dict[str, float]]:
 
     A range with ``low > 0`` is sampled log-uniformly (learning rates and penalties span
     decades), a range starting at 0 uniformly. Keys without a range keep the configured value.
-    The draws depend only on ``seed``, so a resumed or repeated run tries the same settings.
+    The draws depend only on ``seed``, so a resumed or repeated run tries the same settings
+    (and adding or removing a key of the space leaves the other keys' draws unchanged).
     """
-    base = {"lr": cfg.lr, "weight_decay": cfg.weight_decay}
+    base = {key: float(getattr(cfg, key)) for key in SEARCHABLE}
     rng = np.random.default_rng([int(seed), 0x5EA2C4])
     trials = [dict(base)]
     for _ in range(1, cfg.search_trials):
         trial = dict(base)
-        for key in SEARCHABLE:
+        draws = rng.random(len(SEARCHABLE))  # one per key, used or not: see above
+        for key, u in zip(SEARCHABLE, draws.tolist()):
             if key not in cfg.search_space:
                 continue
             lo, hi = cfg.search_space[key]
-            u = float(rng.random())
             if lo > 0:
                 trial[key] = float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
             else:
