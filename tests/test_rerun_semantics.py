@@ -33,7 +33,8 @@ ARCHS = TINY_DEMO["archs"]
 # test_workflow.py's tiny grid, trained a little longer: its 2-epoch, 8-unit models all settle on
 # a single fixed point, a degenerate line attractor whose geometry row is empty, which fig6 does
 # not draw (it only runs target `tables`); 6 epochs of 16 units give several (about 45 s more).
-FULL_DEMO = {**TINY_DEMO, "model": {"embed_dim": 8, "hidden_size": 16}, "training": {"epochs": 6}}
+FULL_DEMO = {**TINY_DEMO, "model": {"embed_dim": 8, "hidden_size": 16},
+             "training": {"epochs": 6, "search_trials": 1}}
 
 _PLAN_DRIVER = r'''
 import json, logging, sys

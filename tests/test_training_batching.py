@@ -92,6 +92,14 @@ def test_search_trial_zero_is_configured_and_draws_are_seeded():
     cfg = TrainConfig.from_dict({"lr": 0.002, "weight_decay": 0.0, "search_trials": 5,
                                  "search_space": {"lr": [1e-4, 1e-1], "weight_decay": [0, 1e-5]}})
     trials = sample_trials(cfg, seed=3)
-    assert trials[0] == {"lr": 0.002, "weight_decay": 0.0} and len(trials) == 5
+    assert trials[0] == {"lr": 0.002, "weight_decay": 0.0, "dropout_embed": 0.0,
+                         "dropout_final": 0.0} and len(trials) == 5
     assert trials == sample_trials(cfg, seed=3) and trials != sample_trials(cfg, seed=4)
     assert all(1e-4 <= t["lr"] <= 1e-1 and 0 <= t["weight_decay"] <= 1e-5 for t in trials[1:])
+    assert all(t["dropout_embed"] == 0.0 == t["dropout_final"] for t in trials)
+    # a key added to the space leaves the other keys' draws as they were
+    wider = TrainConfig.from_dict({**cfg.to_dict(), "search_space": {
+        **cfg.search_space, "dropout_final": [0.0, 0.5]}})
+    drawn = sample_trials(wider, seed=3)
+    assert [t["lr"] for t in drawn] == [t["lr"] for t in trials]
+    assert len({t["dropout_final"] for t in drawn[1:]}) == 4

@@ -21,9 +21,10 @@ TINY_DEMO = {
     "preset": "demo",
     "archs": ["gru", "vanilla"],
     "train_threads": 1,
-    "synthetic": {"n_train": 1500, "n_valid": 200, "n_test": 200},
+    "synthetic": {"n_train": 1500, "n_valid": 200, "n_test": 200, "min_length": 10,
+                  "max_length": 40},
     "model": {"embed_dim": 8, "hidden_size": 8},
-    "training": {"epochs": 2},
+    "training": {"epochs": 2, "search_trials": 2, "search_epochs": 1},
     "bow": {"C_grid": [0.1, 1.0]},
     "analysis": {"n_docs": 40, "n_words": 5, "linearised_docs": 20,
                  "fixed_points": {"n_starts": 16, "max_iter": 30}},
@@ -120,6 +121,29 @@ def test_demo_grid_runs_end_to_end(demo_run):
         assert (demo_run / f"results/models/synthetic/{cell}/model.pt").stat().st_size > 0
         assert (demo_run / f"logs/train/synthetic/{cell}.log").exists()
         assert (demo_run / f"benchmarks/train/synthetic/{cell}.tsv").exists()
+
+
+@pytest.mark.slow
+def test_search_table_and_readme_tables_come_from_the_run(demo_run):
+    import pandas as pd
+
+    from rnn_dynamics.tables.readme import readme_tables
+
+    search = pd.read_parquet(demo_run / "results/tables/search.parquet")
+    for arch in ("gru", "vanilla"):
+        cell = search[search["arch"] == arch]
+        assert list(cell["phase"]) == ["search", "search", "final"]   # TINY_DEMO's cheap search
+        assert cell["chosen"].tolist() == [False, False, True]
+        trial = pd.read_parquet(demo_run / f"results/models/synthetic/{arch}/search.parquet")
+        assert len(trial) == 3
+    text = readme_tables(demo_run / "results")
+    accuracy = pd.read_parquet(demo_run / "results/tables/accuracy.parquet")
+    gru = accuracy.loc[accuracy["model"] == "gru", "test_acc"].iloc[0]
+    assert f"{gru:.2f}" in text.split("<!-- search")[0]
+    for name in ("accuracy", "search", "line_attractor", "context"):
+        assert f"<!-- {name}:" in text
+    rows = [line for line in text.splitlines() if line.startswith("| synthetic | ")]
+    assert len(rows) == 7          # accuracy, then search, line attractor and context per cell
 
 
 @pytest.mark.slow
