@@ -141,3 +141,27 @@ def test_downstream_stages_write_empty_tables_without_fixed_points(data, tmp_pat
                      (stages.run_exact_fixed_points_stage, (fps,))]:
         out = fn(model, *args, tmp_path / f"{fn.__name__}.parquet")
         assert len(out) == 0 and len(read_parquet(tmp_path / f"{fn.__name__}.parquet")) == 0
+
+
+def test_small_vocabulary_keeps_filler_out_of_the_valence_groups():
+    """Six strong valence words among forty fillers whose coefficients are fitting noise: only
+    the valence words are positive/negative, and the fillers are left to be neutral."""
+    from rnn_dynamics.analysis.word_effects import select_words
+
+    rng = np.random.default_rng(0)
+    valence = {"great": 0.7, "good": 0.3, "fine": 0.22, "awful": -0.7, "bad": -0.32,
+               "weak": -0.24}
+    fillers = {f"filler{i}": float(c) for i, c in enumerate(rng.normal(0, 0.04, 40))}
+    coefs = {**valence, **fillers}
+    table = pd.DataFrame({"token": list(coefs), "id": np.arange(2, 2 + len(coefs)),
+                          "coef": list(coefs.values()), "count": 1000})
+    chosen = select_words(table, n=100)
+    groups = chosen.groupby("group")["token"].apply(set)
+    assert groups["positive"] == {"great", "good", "fine"}
+    assert groups["negative"] == {"awful", "bad", "weak"}
+    assert groups["neutral"] and groups["neutral"] <= set(fillers)
+    # a real vocabulary's top 100 stay whole: the 100th word is far above the floor
+    big = pd.DataFrame({"token": [f"w{i}" for i in range(1000)], "id": np.arange(2, 1002),
+                        "coef": np.linspace(-1, 1, 1000), "count": 1000})
+    counts = select_words(big, n=100)["group"].value_counts()
+    assert counts["positive"] == counts["negative"] == counts["neutral"] == 100

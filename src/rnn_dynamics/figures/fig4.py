@@ -130,7 +130,7 @@ def _cloud_panel(ax: Axes, cloud: WordCloud | None) -> None:
             ax.text(*(1.15 * tip), r"$\ell_{int}$", fontsize=8, color=ACCENT, ha="center",
                     va="center", zorder=5)
     where = rf" (fixed point at $\theta$ = {cloud.theta:+.2f})" if np.isfinite(cloud.theta) else ""
-    ax.set_xlabel(r"projection on the integrating mode $r_{int}$" + where)
+    ax.set_xlabel(r"projection on the integrating mode $r_{int}$" + "\n" + where.strip())
     ax.set_ylabel("next PC of word effects")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6, handletextpad=0.1,
               title="words")
@@ -164,7 +164,7 @@ def _overlap_panel(ax: Axes, geometry: pd.DataFrame) -> None:
 def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
     """One strip of dots per word group (every word at every fixed point), with the median:
     neutral words pile up at 0 without hiding the valence groups."""
-    title = r"Input projection $\ell_1^\top J_{inp} x$"
+    title = r"Input projection $\ell_{int}^\top J_{inp} x$"
     if not has_rows(word_effects, "projection", "group"):
         empty_panel(ax, NO_WORDS, letter="c", title=title)
         return
@@ -190,7 +190,7 @@ def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
     pad = 0.05 * max(float(np.ptp(finite)), 1e-9)
     ax.set_xlim(finite.min() - pad, finite.max() + pad)
     n_fp = word_effects["start_index"].nunique() if "start_index" in word_effects else 0
-    ax.set_xlabel(r"$\ell_{int}^\top J_{inp}\, x$ (change along the integrating mode per word)")
+    ax.set_xlabel(r"$\ell_{int}^\top J_{inp}\, x$" + "\n(change along the integrating mode per word)")
     ax.set_ylabel(f"{word_effects['id'].nunique()} words × {n_fp} fixed points")
     ax.legend(handles=[Line2D([], [], color=ACCENT, lw=1.4, label="median")],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)

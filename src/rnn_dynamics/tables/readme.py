@@ -21,6 +21,7 @@ from ..io import read_parquet
 from .accuracy import MODEL_ORDER, PAPER_ACCURACY
 
 ARCH_ORDER = ["lstm", "gru", "ugrnn", "vanilla"]
+MODEL_NAMES = {"bow": "BoW", "vanilla": "vanilla", "ugrnn": "UGRNN", "gru": "GRU", "lstm": "LSTM"}
 DATASET_NAMES = {"imdb": "IMDB", "sst": "SST", "yelp": "Yelp", "synthetic": "synthetic"}
 
 
@@ -37,7 +38,8 @@ def _tau(value) -> str:
 
 
 def _row(cells) -> str:
-    return "| " + " | ".join(str(c) for c in cells) + " |"
+    """A Markdown table row; a literal | inside a cell (|r·m|) is escaped."""
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
 
 
 def _ordered(table: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +49,7 @@ def _ordered(table: pd.DataFrame) -> pd.DataFrame:
 
 def accuracy_block(acc: pd.DataFrame) -> str:
     models = [m for m in MODEL_ORDER if m in set(acc["model"])]
-    lines = [_row(["dataset", *[m if m != "bow" else "BoW" for m in models]]),
+    lines = [_row(["dataset", *[MODEL_NAMES.get(m, m) for m in models]]),
              _row(["---"] * (len(models) + 1))]
     for dataset, grp in acc.groupby("dataset", sort=True):
         got = grp.set_index("model")
@@ -105,7 +107,7 @@ def line_attractor_block(la: pd.DataFrame) -> str:
 def _modifiers(r) -> str:
     words = list(r["top_modifiers"])
     kinds = list(r["top_kinds"])
-    signs = {"negator": "−", "flip": "−", "attenuator": "−", "intensifier": "+"}
+    signs = {"negator": "−", "attenuator": "−", "intensifier": "+", "none": "below the cut-off"}
     return ", ".join(f"{w} ({signs.get(k, k)})" for w, k in zip(words, kinds)) or "–"
 
 
@@ -130,6 +132,41 @@ def context_block(ctx: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def targets(la_row: pd.Series, test_acc: float | None) -> dict[str, bool | None]:
+    """The quick grid's targets for one cell (``None``: not measurable): accuracy at or above
+    the paper's; PCs for 90% at most 10 and at most a third of the untrained twin's; the
+    integrating mode is mode 1 at >= 90% of fixed points; positive and negative words project
+    with opposite signs (medians) and neutral words under 10% of their magnitude."""
+    paper = PAPER_ACCURACY.get(la_row["dataset"], {}).get(la_row["arch"])
+    trained, untrained = la_row.get("pcs90_trained"), la_row.get("pcs90_untrained")
+    pos, neg, neu = (la_row.get(f"projection_{g}_median") for g in ("positive", "negative",
+                                                                     "neutral"))
+    mode1 = la_row.get("integrator_is_mode_1")
+    words = None
+    if all(v is not None and np.isfinite(v) for v in (pos, neg, neu)):
+        words = bool(pos * neg < 0 and abs(neu) < 0.1 * min(abs(pos), abs(neg)))
+    return {
+        "accuracy": None if paper is None or test_acc is None else bool(test_acc >= paper),
+        "low_dimensional": None if not np.isfinite(trained) else bool(
+            trained <= 10 and trained <= untrained / 3),
+        "integrator_is_mode_1": None if mode1 is None or not np.isfinite(mode1)
+        else bool(mode1 >= 0.9),
+        "word_projections": words,
+    }
+
+
+def targets_block(la: pd.DataFrame, acc: pd.DataFrame) -> str:
+    mark = {True: "yes", False: "**no**", None: "–"}
+    header = ["dataset", "arch", "test acc ≥ paper", "PCs 90% ≤ 10 and ≤ untrained / 3",
+              "integrator is mode 1 at ≥ 90%", "pos / neg opposite, neutral < 10%"]
+    lines = [_row(header), _row(["---"] * len(header))]
+    scores = acc.set_index(["dataset", "model"])["test_acc"]
+    for _, r in _ordered(la).iterrows():
+        got = targets(r, scores.get((r["dataset"], r["arch"])))
+        lines.append(_row([r["dataset"], r["arch"], *(mark[v] for v in got.values())]))
+    return "\n".join(lines)
+
+
 BLOCKS = {"accuracy": accuracy_block, "search": search_block,
           "line_attractor": line_attractor_block, "context": context_block}
 
@@ -137,11 +174,16 @@ BLOCKS = {"accuracy": accuracy_block, "search": search_block,
 def readme_tables(results: str | Path) -> str:
     """Every block whose summary table exists under ``results/tables``, headed by its name."""
     out = []
+    tables = Path(results) / "tables"
     for name, block in BLOCKS.items():
-        path = Path(results) / "tables" / f"{name}.parquet"
+        path = tables / f"{name}.parquet"
         if path.is_file():
             out.append(f"<!-- {name}: python -m rnn_dynamics.tables.readme {results} -->\n"
                        + block(read_parquet(path)))
+    if (tables / "line_attractor.parquet").is_file() and (tables / "accuracy.parquet").is_file():
+        out.append(f"<!-- targets: python -m rnn_dynamics.tables.readme {results} -->\n"
+                   + targets_block(read_parquet(tables / "line_attractor.parquet"),
+                                   read_parquet(tables / "accuracy.parquet")))
     return "\n\n".join(out)
 
 
