@@ -107,7 +107,9 @@ def line_attractor_block(la: pd.DataFrame) -> str:
 def _modifiers(r) -> str:
     words = list(r["top_modifiers"])
     kinds = list(r["top_kinds"])
-    signs = {"negator": "−", "attenuator": "−", "intensifier": "+", "none": "below the cut-off"}
+    if kinds and all(k == "none" for k in kinds):
+        return "none above the cut-off (best: " + ", ".join(words) + ")"
+    signs = {"negator": "−", "attenuator": "−", "intensifier": "+"}
     return ", ".join(f"{w} ({signs.get(k, k)})" for w, k in zip(words, kinds)) or "–"
 
 
