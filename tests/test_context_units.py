@@ -177,6 +177,16 @@ def test_modifier_and_position_factors_compose():
     np.testing.assert_allclose(z[1], [0, 0, 1, 0, 0, 1, 0, 0])
 
 
+def test_unmeasurable_gains_count_as_no_effect():
+    # a network whose output ignores its input has gain 0/0 = nan: the factor stays 1
+    tokens, doc = np.array([2, 5, 5]), np.array([0, 0, 0])
+    gains = {2: np.array([np.nan, -1.0])}
+    np.testing.assert_allclose(modifier_factors(tokens, doc, gains), [1, 1, -1])
+    f = position_factors(np.array([0, 1, 2]), np.array([3, 3, 3]), start=np.array([np.nan, 2.0]),
+                         end=None)
+    np.testing.assert_allclose(f, [1, 2, 1])
+
+
 def test_augmented_bow_learns_negation_that_presence_cannot():
     rng = np.random.default_rng(0)
 

@@ -140,10 +140,12 @@ def test_search_table_and_readme_tables_come_from_the_run(demo_run):
     accuracy = pd.read_parquet(demo_run / "results/tables/accuracy.parquet")
     gru = accuracy.loc[accuracy["model"] == "gru", "test_acc"].iloc[0]
     assert f"{gru:.2f}" in text.split("<!-- search")[0]
-    for name in ("accuracy", "search", "line_attractor", "context"):
+    blocks = ("accuracy", "search", "line_attractor", "context", "targets")
+    for name in blocks:
         assert f"<!-- {name}:" in text
     rows = [line for line in text.splitlines() if line.startswith("| synthetic | ")]
-    assert len(rows) == 7          # accuracy, then search, line attractor and context per cell
+    # one accuracy row for the dataset, then one row per cell in each of the other blocks
+    assert len(rows) == 1 + (len(blocks) - 1) * 2
 
 
 @pytest.mark.slow
@@ -188,7 +190,8 @@ def test_after_sigkill_the_readme_commands_resume_and_the_log_keeps_the_history(
 
     workdir = _project(tmp_path, TINY_DEMO)
     target = "results/models/synthetic/gru/model.pt"
-    longer = ["--config", "training={epochs: 6, patience: 6}"]
+    # search trials of 3 epochs: the kill after the first epoch lands inside trial 1
+    longer = ["--config", "training={epochs: 6, patience: 6, search_epochs: 3}"]
     cmd = [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
            target, *longer]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ where ``m_t`` is the product of the measured gains of every modifier that preced
 its measured reach (``gain(gap)`` from :mod:`.dynamics`; gap = tokens strictly between), and
 ``s_t`` the measured start/end emphasis (``gain`` of :mod:`.position` at t tokens from the
 start, from h0, times the end gain at L - 1 - t tokens from the end; 1 beyond the measured
-range). Nothing is hand-set: the weights per word are learned, the context factors measured
+range, and 1 where a gain could not be measured, e.g. a network whose output ignores its
+input). Nothing is hand-set: the weights per word are learned, the context factors measured
 from the network. Logistic regression (liblinear, L2) on ``[presence, z]``; C chosen on
 validation. Variants, so the gain can be attributed: ``bow`` (presence), ``bow_counts``
 (presence + plain counts, m = s = 1), ``augmented_modifiers`` (s = 1), ``augmented``.
@@ -50,6 +51,8 @@ def modifier_factors(tokens: np.ndarray, doc: np.ndarray,
     for wid, curve in gains.items():
         at = np.flatnonzero(tokens == wid)
         for gap, g in enumerate(np.asarray(curve, np.float64)):
+            if not np.isfinite(g):
+                continue                      # unmeasurable gain: no effect assumed
             tgt = at + 1 + gap
             ok = tgt < len(tokens)
             tgt, src = tgt[ok], at[ok]
@@ -65,6 +68,7 @@ def position_factors(pos: np.ndarray, length: np.ndarray, start: np.ndarray | No
     for curve, offset in ((start, pos), (end, length - 1 - pos)):
         if curve is not None and len(curve):
             c = np.asarray(curve, np.float64)
+            c = np.where(np.isfinite(c), c, 1.0)
             out *= np.where(offset < len(c), c[np.minimum(offset, len(c) - 1)], 1.0)
     return out
 
