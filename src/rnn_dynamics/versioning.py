@@ -1,33 +1,90 @@
-"""Code versions for rerun detection.
+"""Code versions for rerun detection, derived from what a rule's script imports.
 
 Snakemake notices edits to a rule's script but not to the library the script imports. Each
-rule therefore carries the hash of the library modules its stage runs in ``params``, so that
-editing a stage's code reruns that stage and what depends on it, and nothing upstream.
+rule therefore carries in ``params`` the hash of every ``rnn_dynamics`` module its script
+reaches through imports (read statically from the source, so imports inside functions count
+too), so that editing any code a stage runs reruns that stage and what depends on it, and
+nothing else. No list of modules is kept by hand: a new import is picked up by itself.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
+PACKAGE = "rnn_dynamics"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
-def source_hash(*modules: str) -> str:
-    """Short sha256 over the source of the given modules/subpackages (relative dotted names).
+def _module_file(name: str, root: Path) -> Path | None:
+    """The source file of ``rnn_dynamics.x.y`` under ``root`` (the package folder), if any."""
+    parts = name.split(".")[1:]
+    base = root.joinpath(*parts)
+    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
 
-    ``source_hash("training", "models")`` hashes ``rnn_dynamics/training/**.py`` and
-    ``rnn_dynamics/models/**.py``; a module name hashes that one file.
+
+def _is_package(name: str, root: Path) -> bool:
+    return (root.joinpath(*name.split(".")[1:]) / "__init__.py").is_file()
+
+
+def _imported(tree: ast.AST, name: str, is_package: bool) -> set[str]:
+    """Dotted ``rnn_dynamics`` names one module's source imports (absolute and relative)."""
+    package = name if is_package else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)   # submodules
+    return {n for n in found if n == PACKAGE or n.startswith(PACKAGE + ".")}
+
+
+def imported_modules(source: str, name: str = "__script__", root: Path = PACKAGE_ROOT,
+                     is_package: bool = False) -> dict[str, Path]:
+    """Every package module that ``source`` reaches through imports, with its file.
+
+    Importing ``a.b.c`` runs the ``__init__`` of ``a`` and ``a.b`` too, so those count.
     """
+    seen: dict[str, Path] = {}
+    todo = list(_imported(ast.parse(source), name, is_package))
+    while todo:
+        module = todo.pop()
+        parts = module.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            if prefix in seen:
+                continue
+            path = _module_file(prefix, root)
+            if path is None:
+                continue                      # a name imported from a module, not a module
+            seen[prefix] = path
+            todo.extend(_imported(ast.parse(path.read_text()), prefix,
+                                  _is_package(prefix, root)))
+    return seen
+
+
+def hash_files(files: dict[str, Path]) -> str:
+    """Short sha256 over module names and sources, in name order (order-independent input)."""
     digest = hashlib.sha256()
-    for module in sorted(modules):
-        path = PACKAGE_ROOT.joinpath(*module.split("."))
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
-        if not files or not all(f.exists() for f in files):
-            raise FileNotFoundError(f"no source for rnn_dynamics.{module}")
-        for file in files:
-            digest.update(str(file.relative_to(PACKAGE_ROOT)).encode())
-            digest.update(file.read_bytes())
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+@cache
+def script_code_hash(script: str | Path, root: Path = PACKAGE_ROOT) -> str:
+    """Hash of the library code a workflow script runs: every module it reaches by imports."""
+    return hash_files(imported_modules(Path(script).read_text(), root=root))
+

@@ -3,7 +3,6 @@
 
 ANALYSIS = f"{RESULTS}/analysis/{{dataset}}/{{arch}}"
 MODEL = f"{RESULTS}/models/{{dataset}}/{{arch}}/model.pt"
-ANALYSIS_CODE = source_hash("analysis", "models", "pipeline.analysis")
 
 
 rule dimensionality:
@@ -16,7 +15,7 @@ rule dimensionality:
         n_docs=config["analysis"]["n_docs"],
         seed=config["seed"],
         device=config["device"],
-        code=ANALYSIS_CODE,
+        code=code("dimensionality.py"),
     log:
         "logs/analysis/{dataset}/{arch}/dimensionality.log",
     benchmark:
@@ -40,7 +39,7 @@ rule states:
     params:
         stage="states",
         args=analysis_args("states"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/states.log",
     benchmark:
@@ -64,7 +63,7 @@ rule fixed_points:
     params:
         stage="fixed_points",
         args=analysis_args("fixed_points"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/fixed_points.log",
     benchmark:
@@ -89,7 +88,7 @@ rule exact_fixed_points:
     params:
         stage="exact_fixed_points",
         args=analysis_args("exact_fixed_points"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/exact_fixed_points.log",
     benchmark:
@@ -115,7 +114,7 @@ rule spectra:
     params:
         stage="spectra",
         args=analysis_args("spectra"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/spectra.log",
     benchmark:
@@ -140,7 +139,7 @@ rule geometry:
     params:
         stage="geometry",
         args=analysis_args("geometry"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/geometry.log",
     benchmark:
@@ -166,7 +165,7 @@ rule word_effects:
     params:
         stage="word_effects",
         args=analysis_args("word_effects"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/word_effects.log",
     benchmark:
@@ -191,7 +190,7 @@ rule linearised:
     params:
         stage="linearised",
         args=analysis_args("linearised"),
-        code=ANALYSIS_CODE,
+        code=code("analysis_stage.py"),
     log:
         "logs/analysis/{dataset}/{arch}/linearised.log",
     benchmark:

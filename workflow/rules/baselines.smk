@@ -10,7 +10,7 @@ rule bow:
     params:
         C_grid=config["bow"]["C_grid"],
         seed=config["seed"],
-        code=source_hash("baselines"),
+        code=code("bow.py"),
     log:
         "logs/bow/{dataset}.log",
     benchmark:

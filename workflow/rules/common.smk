@@ -7,7 +7,7 @@ from pathlib import Path
 from rnn_dynamics.config import cell_config, check_data_dir, check_device, resolve
 from rnn_dynamics.errors import ConfigError
 from rnn_dynamics.preflight import archive_warnings
-from rnn_dynamics.versioning import source_hash
+from rnn_dynamics.versioning import script_code_hash
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 
@@ -45,6 +45,12 @@ def _gpu_jobs():
 
 
 GPU_JOBS = _gpu_jobs()
+
+
+def code(script):
+    """The hash of every library module ``workflow/scripts/<script>`` reaches by imports: a
+    rule's ``params.code``, so that editing code the rule runs reruns it (and only it)."""
+    return script_code_hash(WORKFLOW_DIR / "scripts" / script)
 
 
 wildcard_constraints:

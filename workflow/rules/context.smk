@@ -2,7 +2,6 @@
 # effects, augmented bag-of-words and the subspace perturbation, per grid cell.
 
 CONTEXT = f"{RESULTS}/context/{{dataset}}/{{arch}}"
-CONTEXT_CODE = source_hash("context", "models", "pipeline.context")
 DATA = f"{RESULTS}/data/{{dataset}}"
 BOW_COEFFICIENTS = f"{RESULTS}/baselines/{{dataset}}/bow_coefficients.parquet"
 
@@ -17,7 +16,7 @@ rule modifiers:
     params:
         stage="modifiers",
         args=context_args("modifiers"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/modifiers.log",
     benchmark:
@@ -44,7 +43,7 @@ rule subspace:
     params:
         stage="subspace",
         args=context_args("subspace"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/subspace.log",
     benchmark:
@@ -70,7 +69,7 @@ rule modifier_dynamics:
     params:
         stage="dynamics",
         args=context_args("dynamics"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/dynamics.log",
     benchmark:
@@ -96,7 +95,7 @@ rule position:
     params:
         stage="position",
         args=context_args("position"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/position.log",
     benchmark:
@@ -125,7 +124,7 @@ rule augmented_bow:
     params:
         stage="augmented_bow",
         args=context_args("augmented_bow"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/augmented_bow.log",
     benchmark:
@@ -152,7 +151,7 @@ rule perturbation:
     params:
         stage="perturbation",
         args=context_args("perturbation"),
-        code=CONTEXT_CODE,
+        code=code("context_stage.py"),
     log:
         "logs/context/{dataset}/{arch}/perturbation.log",
     benchmark:

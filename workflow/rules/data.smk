@@ -10,7 +10,7 @@ rule prepare_data:
         data=data_params,
         data_dir=config["data_dir"],
         download=config["download"],
-        code=source_hash("data"),
+        code=code("prepare_data.py"),
     log:
         "logs/data/{dataset}.log",
     benchmark:

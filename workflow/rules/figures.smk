@@ -1,7 +1,6 @@
 # Figures: one rule and one target per figure and grid cell (PDF + PNG), plus the summary (Fig. 6).
 # Rebuild one alone with e.g. `snakemake --cores all results/figures/synthetic/gru/fig3.pdf`.
 
-FIGURES_CODE = source_hash("figures")
 
 
 rule fig2:
@@ -15,7 +14,7 @@ rule fig2:
         **figure_outputs("fig2", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig2"),
-        code=FIGURES_CODE,
+        code=code("figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig2.log",
     benchmark:
@@ -38,7 +37,7 @@ rule fig3:
         **figure_outputs("fig3", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig3"),
-        code=FIGURES_CODE,
+        code=code("figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig3.log",
     benchmark:
@@ -64,7 +63,7 @@ rule fig4:
         **figure_outputs("fig4", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig4"),
-        code=FIGURES_CODE,
+        code=code("figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig4.log",
     benchmark:
@@ -87,7 +86,7 @@ rule fig5:
         **figure_outputs("fig5", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig5"),
-        code=FIGURES_CODE,
+        code=code("figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig5.log",
     benchmark:
@@ -114,7 +113,7 @@ rule context_figure:
         **figure_outputs("context", "Contextual processing (ICML 2020)"),
     params:
         plot=plot_params("context"),
-        code=FIGURES_CODE,
+        code=code("figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/context.log",
     benchmark:
@@ -144,7 +143,7 @@ rule fig6:
     params:
         datasets=[d for d in DATASETS for _ in ARCHS],
         archs=[a for _ in DATASETS for a in ARCHS],
-        code=FIGURES_CODE,
+        code=code("fig6.py"),
     log:
         "logs/figures/fig6.log",
     benchmark:

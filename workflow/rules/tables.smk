@@ -16,7 +16,7 @@ rule accuracy_table:
             labels={"table": "accuracy"},
         ),
     params:
-        code=source_hash("tables"),
+        code=code("accuracy_table.py"),
     log:
         "logs/tables/accuracy.log",
     benchmark:
@@ -47,7 +47,7 @@ rule line_attractor_table:
             labels={"table": "line_attractor"},
         ),
     params:
-        code=source_hash("tables"),
+        code=code("line_attractor_table.py"),
     log:
         "logs/tables/line_attractor.log",
     benchmark:
@@ -75,7 +75,7 @@ rule context_table:
             labels={"table": "context"},
         ),
     params:
-        code=source_hash("tables", "context.stages"),
+        code=code("context_table.py"),
     log:
         "logs/tables/context.log",
     benchmark:
@@ -103,7 +103,7 @@ rule search_table:
             labels={"table": "search"},
         ),
     params:
-        code=source_hash("tables"),
+        code=code("search_table.py"),
     log:
         "logs/tables/search.log",
     benchmark:

@@ -16,7 +16,7 @@ rule train:
         device=config["device"],
         work_dir=f"{RESULTS}/checkpoints/{{dataset}}/{{arch}}",
         torch_threads=config["train_threads"],  # fixed: results must not depend on --cores
-        code=source_hash("training", "models"),
+        code=code("train.py"),
     log:
         "logs/train/{dataset}/{arch}.log",
     benchmark:

@@ -68,9 +68,6 @@ from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
 from .spectra import MARGIN, mode_order
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "2"
-
 Step = Callable[[Tensor, Tensor], Tensor]
 JacobianFn = Callable[[Tensor], Tensor]   # h [K, N] -> dF/dh at (h, 0), [K, N, N]
 

@@ -12,9 +12,6 @@ from scipy.stats import spearmanr
 from sklearn.decomposition import PCA
 from sklearn.manifold import LocallyLinearEmbedding
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
-
 
 def _np(x) -> np.ndarray:
     if hasattr(x, "detach"):

@@ -17,9 +17,6 @@ import torch
 from torch import Tensor
 from torch.func import jacrev, vmap
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "2"
-
 Step = Callable[[Tensor, Tensor], Tensor]
 JacobianPair = Callable[..., tuple[Tensor, Tensor | None]]
 

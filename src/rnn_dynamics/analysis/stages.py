@@ -1,9 +1,7 @@
 """One function per Snakemake rule: take a model plus tables, write one Parquet table, return it.
 
-Each function documents the schema it writes. ``stage_version(name)`` (e.g. ``"fixed_points"``)
-goes into the rule's ``params`` so that editing the stage's modules reruns it (Snakemake tracks
-scripts, not the library): it joins this module's ``STAGE_VERSION`` with those of the modules the
-stage uses.
+Each function documents the schema it writes. The workflow reruns a stage when any code its
+script imports changes (:mod:`rnn_dynamics.versioning`).
 
 Inputs shared by the stages:
 
@@ -18,7 +16,6 @@ Inputs shared by the stages:
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
@@ -36,29 +33,6 @@ from .linearised import linearised_accuracy, one_step_errors, run_linearised, un
 from .spectra import growing, integrating_mode, sorted_eigvals, time_constants
 from .states import collect_states, zero_input_speed
 from .word_effects import projected_effects, select_words
-
-STAGE_VERSION = "1"
-
-# Modules each stage depends on (by name: the package re-exports functions that shadow the
-# submodules ``jacobians`` and ``word_effects`` as attributes).
-_STAGE_MODULES = {
-    "states": ("states",),
-    "fixed_points": ("fixed_points", "jacobians", "_linalg"),
-    "exact_fixed_points": ("fixed_points", "jacobians", "_linalg"),
-    "spectra": ("jacobians", "spectra", "_linalg"),
-    "geometry": ("geometry",),
-    "word_effects": ("jacobians", "word_effects"),
-    "linearised": ("jacobians", "linearised"),
-}
-
-
-def stage_version(stage: str) -> str:
-    """Code version of one stage, e.g. ``'1.1.1'`` (this module's, then its modules')."""
-    if stage not in _STAGE_MODULES:
-        raise ValueError(f"stage must be one of {sorted(_STAGE_MODULES)}, not {stage!r}")
-    modules = [importlib.import_module(f"{__package__}.{name}") for name in _STAGE_MODULES[stage]]
-    return ".".join([STAGE_VERSION] + [m.STAGE_VERSION for m in modules])
-
 
 PathLike = str | os.PathLike
 

@@ -15,9 +15,6 @@ import torch
 from sklearn.decomposition import PCA
 from torch import Tensor
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
-
 Step = Callable[[Tensor, Tensor], Tensor]
 
 

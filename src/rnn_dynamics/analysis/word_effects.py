@@ -13,9 +13,6 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-# Bump when a change alters this module's results (fed to the workflow rules' params).
-STAGE_VERSION = "1"
-
 
 def input_effects(j_inp: Tensor, embeddings: Tensor) -> Tensor:
     """``J_inp x`` for every point and word: [K, N, E] x [W, E] -> [K, W, N] (K*W*N floats)."""

@@ -8,7 +8,6 @@ token sequences), :mod:`.modifiers`, :mod:`.subspace`, :mod:`.dynamics`, :mod:`.
 """
 
 from .stages import (
-    STAGE_VERSION,
     context_summary,
     run_augmented_bow_stage,
     run_dynamics_stage,
@@ -19,6 +18,6 @@ from .stages import (
 )
 
 __all__ = [
-    "STAGE_VERSION", "context_summary", "run_augmented_bow_stage", "run_dynamics_stage",
+    "context_summary", "run_augmented_bow_stage", "run_dynamics_stage",
     "run_modifier_stage", "run_perturbation_stage", "run_position_stage", "run_subspace_stage",
 ]

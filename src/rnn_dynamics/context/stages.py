@@ -1,6 +1,7 @@
 """One function per workflow rule: take a model plus tables, write one Parquet table, return it.
 
-``STAGE_VERSION`` goes into the rules' ``params`` so that editing this package reruns the stages.
+The workflow reruns a stage when any code its script imports changes
+(:mod:`rnn_dynamics.versioning`).
 
 Shared inputs: ``model`` follows the model contract (``step``, ``embedding``, ``readout_logit``,
 ``readout_vector``, ``initial_state``, ``hidden_states``, ``state_dim``, ``input_dim``); splits
@@ -31,8 +32,6 @@ from .perturbation import perturbation_table
 from .position import position_table
 from .probe import Probe, build_probe, padded
 from .subspace import basis_from_table, subspace_table
-
-STAGE_VERSION = "2"
 
 PathLike = str | os.PathLike
 

@@ -7,7 +7,8 @@ Parquet tables, draws and writes PDF + PNG atomically (:func:`.common.save_figur
 are built without pyplot (no GUI backend, no global figure registry); the seaborn theme and the
 colours that carry meaning live in :mod:`.style`.
 
-Rules should put ``source_hash("figures")`` in ``params`` so that editing a figure redraws it.
+Rules carry the hash of the code their script imports (``versioning.script_code_hash``), so
+editing a figure redraws it.
 """
 
 from .common import save_figure
