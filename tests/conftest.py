@@ -1,4 +1,5 @@
-"""Shared fixtures: where the offline dataset copies are, and small torch settings for speed."""
+"""Shared fixtures: where the offline dataset copies are, small torch settings for speed, and
+the synthetic-language GRU with the tables computed on it (built once per test session)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import torch
+
+from .cells import Cell, run_context_tables, train_synthetic_gru, write_figure_tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,3 +40,22 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def synthetic_gru(tmp_path_factory) -> Cell:
+    """One small GRU trained on the synthetic language, with its data and BoW coefficients."""
+    return train_synthetic_gru(tmp_path_factory.mktemp("synthetic-gru"))
+
+
+@pytest.fixture(scope="session")
+def context_tables(synthetic_gru, tmp_path_factory) -> dict:
+    """Every context stage's table on the shared GRU."""
+    return run_context_tables(synthetic_gru, tmp_path_factory.mktemp("context-tables"))
+
+
+@pytest.fixture(scope="session")
+def figure_tables(synthetic_gru, context_tables, tmp_path_factory) -> dict[str, Path]:
+    """Paths of every table (and the checkpoint) the figures read, from the shared GRU."""
+    return write_figure_tables(synthetic_gru, context_tables,
+                               tmp_path_factory.mktemp("figure-tables"))

@@ -7,71 +7,27 @@ directory; the tests read the tables. No test hands the configured modifier list
 
 from __future__ import annotations
 
-import tempfile
-from functools import lru_cache
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
-import torch
 
-from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts
-from rnn_dynamics.analysis.states import collect_states
 from rnn_dynamics.context import stages
 from rnn_dynamics.context.augmented_bow import AUGMENTED_COLUMNS
 from rnn_dynamics.context.dynamics import DYNAMICS_COLUMNS
 from rnn_dynamics.context.modifiers import MIN_SCORE, MODIFIER_COLUMNS
 from rnn_dynamics.context.perturbation import PERTURBATION_COLUMNS
 from rnn_dynamics.context.position import POSITION_COLUMNS
-from rnn_dynamics.context.probe import padded
 from rnn_dynamics.context.subspace import SUBSPACE_COLUMNS
-from rnn_dynamics.io import read_parquet
 
-from .test_context_fixture import PROBE_CFG, synthetic_cell
-
-N_MODIFIERS = 4
-
-
-@lru_cache(maxsize=1)
-def tables() -> dict[str, pd.DataFrame]:
-    """Run every stage once (1 torch thread) and read the written tables back."""
-    cell = synthetic_cell()
-    out = Path(tempfile.mkdtemp(prefix="context-stages-"))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        m, t = cell.model, cell.test
-        ids, lengths = padded(t["ids"], np.arange(len(t)))
-        states, _, _ = collect_states(m, ids, lengths, 100, seed=0)
-        starts, _ = sample_starts(states, 128, seed=0)
-        fps = find_fixed_points(m.step, starts, m.input_dim, tol=1e-8)
-        common = {"probe_cfg": PROBE_CFG, "device": "cpu"}
-        mods = stages.run_modifier_stage(m, t, cell.coefs, out / "modifiers.parquet",
-                                         top_k=None, **common)
-        sub = stages.run_subspace_stage(m, t, cell.coefs, mods, out / "subspace.parquet",
-                                        fixed_points=fps, n_modifiers=N_MODIFIERS, **common)
-        dyn = stages.run_dynamics_stage(m, t, cell.coefs, mods, out / "dynamics.parquet",
-                                        n_modifiers=N_MODIFIERS, max_gap=8, **common)
-        pos = stages.run_position_stage(m, t, cell.coefs, sub, out / "position.parquet",
-                                        **common)
-        stages.run_augmented_bow_stage(m, cell.train, cell.valid, t, cell.vocab, dyn, pos,
-                                       out / "augmented.parquet", device="cpu")
-        stages.run_perturbation_stage(m, t, cell.coefs, mods, sub, out / "perturbation.parquet",
-                                      n_modifiers=N_MODIFIERS, n_docs=1000, **common)
-    finally:
-        torch.set_num_threads(threads)
-    names = ("modifiers", "subspace", "dynamics", "position", "augmented", "perturbation")
-    return {name: read_parquet(out / f"{name}.parquet") for name in names}
+from .cells import N_MODIFIERS
 
 
 @pytest.fixture(scope="module")
-def lang():
-    return synthetic_cell().lang
+def lang(synthetic_gru):
+    return synthetic_gru.lang
 
 
-def test_stage_schemas():
-    t = tables()
+def test_stage_schemas(context_tables):
+    t = context_tables
     expected = {"modifiers": MODIFIER_COLUMNS, "subspace": SUBSPACE_COLUMNS,
                 "dynamics": DYNAMICS_COLUMNS, "position": POSITION_COLUMNS,
                 "augmented": AUGMENTED_COLUMNS, "perturbation": PERTURBATION_COLUMNS}
@@ -80,8 +36,8 @@ def test_stage_schemas():
         assert len(t[name]) > 0, name
 
 
-def test_configured_modifiers_are_exactly_the_top_ranked_words(lang):
-    mods = tables()["modifiers"]
+def test_configured_modifiers_are_exactly_the_top_ranked_words(lang, context_tables):
+    mods = context_tables["modifiers"]
     truth = set(lang.negators) | set(lang.intensifiers)
     weakest, best_other = mods.iloc[len(truth) - 1], mods.iloc[len(truth)]
     margins = (f"weakest modifier {weakest['token']} {weakest['score']:.3f}, best other word "
@@ -95,8 +51,8 @@ def test_configured_modifiers_are_exactly_the_top_ranked_words(lang):
     assert weakest["score"] > 2 * best_other["score"], margins
 
 
-def test_negators_flip_and_intensifiers_amplify_in_order(lang):
-    mods = tables()["modifiers"].set_index("token")
+def test_negators_flip_and_intensifiers_amplify_in_order(lang, context_tables):
+    mods = context_tables["modifiers"].set_index("token")
     for word in lang.negators:
         assert mods.loc[word, "kind"] == "negator"
         # configured -1; a GRU trained on labels only needs the sign of the sum, and measures
@@ -112,8 +68,8 @@ def test_negators_flip_and_intensifiers_amplify_in_order(lang):
     assert mods.loc["extremely", "ratio_linear"] > mods.loc["very", "ratio_linear"]
 
 
-def test_measured_span_matches_configured_span(lang):
-    dyn = tables()["dynamics"]
+def test_measured_span_matches_configured_span(lang, context_tables):
+    dyn = context_tables["dynamics"]
     per = dyn.groupby("token").first()
     spans = {**lang.negators, **{w: s for w, (_, s) in lang.intensifiers.items()}}
     assert set(per.index) == set(spans)
@@ -126,8 +82,8 @@ def test_measured_span_matches_configured_span(lang):
         assert defl[-1] < 0.3 * defl.max()                               # returns to attractor
 
 
-def test_modifier_subspace_is_low_dimensional_and_off_the_integration_mode():
-    sub = tables()["subspace"]
+def test_modifier_subspace_is_low_dimensional_and_off_the_integration_mode(context_tables):
+    sub = context_tables["subspace"]
     dim = int(sub["dim"].iloc[0])
     assert 1 <= dim <= 6                                # N = 32
     assert sub[sub["in_subspace"]]["cumulative"].iloc[-1] >= 0.9
@@ -137,8 +93,8 @@ def test_modifier_subspace_is_low_dimensional_and_off_the_integration_mode():
                                atol=1e-6)
 
 
-def test_projecting_out_the_subspace_removes_modifier_effects_but_not_integration(lang):
-    per = tables()["perturbation"]
+def test_projecting_out_the_subspace_removes_modifier_effects_but_not_integration(lang, context_tables):
+    per = context_tables["perturbation"]
     negators, intens = list(lang.negators), list(lang.intensifiers)
     for cond in ("modifier_after_modifiers", "modifier_every_step"):
         rows = per[per["condition"] == cond].set_index("token")
@@ -154,8 +110,8 @@ def test_projecting_out_the_subspace_removes_modifier_effects_but_not_integratio
     assert acc["random_after_modifiers"] > acc["modifier_after_modifiers"] + 0.05
 
 
-def test_augmented_bow_recovers_most_of_the_gap():
-    aug = tables()["augmented"].set_index("model")
+def test_augmented_bow_recovers_most_of_the_gap(context_tables):
+    aug = context_tables["augmented"].set_index("model")
     rnn, bow = aug["rnn_test_acc"].iloc[0], aug["bow_test_acc"].iloc[0]
     assert rnn > bow + 0.05
     assert aug.loc["augmented", "gap_recovered"] > 0.8
@@ -163,8 +119,8 @@ def test_augmented_bow_recovers_most_of_the_gap():
     assert aug.loc["bow_counts", "gap_recovered"] < 0.5       # counting alone is not it
 
 
-def test_position_effects_are_measured_against_controls():
-    pos = tables()["position"]
+def test_position_effects_are_measured_against_controls(context_tables):
+    pos = context_tables["position"]
     assert set(pos["origin"]) == {"h0", "attractor", "end"}
     control = pos[pos["origin"] == "attractor"]
     assert np.all(np.abs(control["gain"] - 1) < 0.1)       # no position effect from the attractor
@@ -173,8 +129,8 @@ def test_position_effects_are_measured_against_controls():
     assert 0 <= pos["h0_subspace_fraction"].iloc[0] <= 1
 
 
-def test_context_summary_has_one_row_with_the_headline_numbers(lang):
-    t = tables()
+def test_context_summary_has_one_row_with_the_headline_numbers(lang, context_tables):
+    t = context_tables
     row = stages.context_summary(t["modifiers"], t["subspace"], t["dynamics"], t["position"],
                                  t["augmented"], t["perturbation"], dataset="synthetic",
                                  arch="gru").iloc[0]

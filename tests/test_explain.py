@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +21,13 @@ from rnn_dynamics.models import save_model
 from rnn_dynamics.pipeline.training import vocab_fingerprint
 
 from .figure_layout import assert_readable
-from .test_context_fixture import synthetic_cell
-from .test_figures_tables import figure_tables
 
 
-@lru_cache(maxsize=1)
-def _results(tmp: str) -> Path:
-    cell, tables = synthetic_cell(), figure_tables()
-    root = Path(tmp) / "results"
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, synthetic_gru, figure_tables) -> Path:
+    """The shared GRU laid out as the workflow writes it."""
+    cell, tables = synthetic_gru, figure_tables
+    root = tmp_path_factory.mktemp("explain") / "results"
     model_dir = root / "models" / "synthetic" / "gru"
     model_dir.mkdir(parents=True)
     save_model(cell.model, model_dir / "model.pt",
@@ -44,11 +42,6 @@ def _results(tmp: str) -> Path:
     context.mkdir(parents=True)
     shutil.copy(tables["modifiers"], context / "modifiers.parquet")
     return root
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory) -> Path:
-    return _results(str(tmp_path_factory.mktemp("explain")))
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,13 @@ from rnn_dynamics.figures.fig3 import tau_cap
 from rnn_dynamics.figures.style import new_figure
 
 from .figure_layout import assert_readable, clipped_points, overlapping_texts
-from .test_figures_tables import figure_tables
 
 CELL = {"dataset": "synthetic", "arch": "gru"}
 
 
 @pytest.fixture(scope="module")
-def paths():
-    return figure_tables()
+def paths(figure_tables):
+    return figure_tables
 
 
 def _draw(name: str, paths, tmp_path) -> Figure:

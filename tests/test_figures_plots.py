@@ -15,14 +15,14 @@ from rnn_dynamics.figures.common import NO_FIXED_POINTS, save_figure
 from rnn_dynamics.figures.fig6 import SUMMARY_COLUMNS, summarise_cell
 from rnn_dynamics.io import read_parquet
 
-from .test_figures_tables import CONTEXT_NAMES, figure_tables
+from .cells import CONTEXT_NAMES
 
 ANALYSIS = ("pca", "fixed_points", "spectra", "geometry", "linearised")
 
 
 @pytest.fixture(scope="module")
-def paths():
-    return figure_tables()
+def paths(figure_tables):
+    return figure_tables
 
 
 def flat(text: str) -> str:

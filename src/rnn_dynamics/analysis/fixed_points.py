@@ -155,6 +155,8 @@ def _adam(step: Step, h: Tensor, *, input_dim: int, lr: float, max_steps: int, t
 
 
 RADIUS_FACTOR = 0.5
+TOL = 1e-8                  # q below which a point counts as fixed (the paper's criterion)
+MAX_ITERS = 200             # Gauss-Newton iterations per start; the workflow's default too
 FLAT_WINDOW = 4
 TARGET_FRACTION = 0.95      # each step aims the linearised q at this fraction of the tolerance
 RESOLUTION = 1e-3           # de-duplication cap, as a fraction of the starts' RMS spread
@@ -435,8 +437,8 @@ def _fill_s_min(step: Step, h: Tensor, conv: Tensor, s_min: Tensor, input_dim: i
     return s_min
 
 
-def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float = 1e-8,
-                      max_iters: int = 100, adam_steps: int = 0, adam_lr: float = 1e-2,
+def find_fixed_points(step: Step, starts: Tensor, input_dim: int, *, tol: float = TOL,
+                      max_iters: int = MAX_ITERS, adam_steps: int = 0, adam_lr: float = 1e-2,
                       unique_tol: float | None = None, outlier_scale: float | None = 10.0,
                       batch_size: int = 1024, chunk_size: int = 256, mu0: float = 1e-4,
                       mu_max: float = 1e8, max_step: float | None = None,

@@ -104,7 +104,8 @@ def run_states_stage(model: Any, test: pd.DataFrame, out_path: PathLike, *, n_do
 
 def run_fixed_point_stage(model: Any, states: pd.DataFrame, out_path: PathLike, *,
                           n_starts: int = 1024, noise_std: float = 0.0, seed: int = 0,
-                          tol: float = 1e-8, max_iters: int = 100, adam_steps: int = 0,
+                          tol: float = fp.TOL, max_iters: int = fp.MAX_ITERS,
+                          adam_steps: int = 0,
                           method: str = "newton", adam_max_steps: int = 20_000,
                           unique_tol: float = 1e-3, outlier_scale: float | None = 10.0,
                           device: str = "auto") -> pd.DataFrame:

@@ -42,12 +42,12 @@ def _example(lin: pd.DataFrame) -> pd.DataFrame:
 
 
 def _readout_panel(ax: Axes, lin: pd.DataFrame) -> None:
-    title = "Readout, one document"
+    title = "Readout"
     if not has_rows(lin, "doc", "t", "readout_nonlinear", "readout_linearised"):
         empty_panel(ax, NO_LINEARISED, letter="a", title=title)
         return
-    panel(ax, "a", title)
     ex = _example(lin)
+    panel(ax, "a", f"Readout, document {int(ex['doc'].iloc[0])}")
     label = int(ex["label"].iloc[0]) if "label" in ex else -1
     colour = LABEL_COLOURS.get(label, ACCENT)
     ax.axhline(0, color=MUTED, lw=0.6, zorder=0)
@@ -57,12 +57,12 @@ def _readout_panel(ax: Axes, lin: pd.DataFrame) -> None:
     ax.set_xlabel("token position t (tokens)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # tokens come in whole numbers
     ax.set_ylabel(r"readout $w \cdot h_t$")
-    ax.legend(loc="best", fontsize=6.5, title=f"document {int(ex['doc'].iloc[0])}, label: "
-              f"{LABEL_NAMES.get(label, label)}", title_fontsize=6.5)
+    ax.legend(loc="best", fontsize=6.5, title=f"label: {LABEL_NAMES.get(label, label)}",
+              title_fontsize=6.5)
 
 
 def _state_panel(ax: Axes, lin: pd.DataFrame, states: pd.DataFrame | None) -> None:
-    title = "Example in the PC plane"
+    title = "Its states, PC plane"
     ok = has_rows(lin, "h_nonlinear", "h_linearised")
     ex = _example(lin) if ok else pd.DataFrame()
     if not ok or ex["h_nonlinear"].isna().all():
