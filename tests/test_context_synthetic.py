@@ -18,8 +18,6 @@ from rnn_dynamics.context.perturbation import PERTURBATION_COLUMNS
 from rnn_dynamics.context.position import POSITION_COLUMNS
 from rnn_dynamics.context.subspace import SUBSPACE_COLUMNS
 
-from .cells import N_MODIFIERS
-
 
 @pytest.fixture(scope="module")
 def lang(synthetic_gru):

@@ -70,3 +70,16 @@ def test_a_new_import_is_picked_up_without_any_list_to_update(package):
     assert changed != before
     (package / "extra.py").write_text("X = 2\n")
     assert _hashes(package)["train.py"] != changed
+
+
+def test_a_parent_package_counts_as_its_file_not_as_its_re_exports(tmp_path):
+    root = tmp_path / "rnn_dynamics"
+    (root / "sub").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "sub" / "__init__.py").write_text("from .a import f\nfrom .other import g\n")
+    (root / "sub" / "a.py").write_text("def f():\n    return 1\n")
+    (root / "sub" / "other.py").write_text("def g():\n    return 2\n")
+    direct = imported_modules("from rnn_dynamics.sub.a import f\n", root=root)
+    assert set(direct) == {"rnn_dynamics", "rnn_dynamics.sub", "rnn_dynamics.sub.a"}
+    via_package = imported_modules("from rnn_dynamics.sub import g\n", root=root)
+    assert "rnn_dynamics.sub.other" in via_package          # the name may come from any of them

@@ -32,8 +32,10 @@ def _is_package(name: str, root: Path) -> bool:
     return (root.joinpath(*name.split(".")[1:]) / "__init__.py").is_file()
 
 
-def _imported(tree: ast.AST, name: str, is_package: bool) -> set[str]:
-    """Dotted ``rnn_dynamics`` names one module's source imports (absolute and relative)."""
+def _imported(tree: ast.AST, name: str, is_package: bool, root: Path) -> set[str]:
+    """Package modules one module's source imports (absolute and relative), each the module
+    whose code is used: ``from a import b`` means module ``a.b`` where that is a module, else
+    (a name defined in or re-exported by ``a``) the package ``a`` itself."""
     package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -46,32 +48,42 @@ def _imported(tree: ast.AST, name: str, is_package: bool) -> set[str]:
                 base = ".".join(anchor + ([node.module] if node.module else []))
             else:
                 base = node.module or ""
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)   # submodules
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.add(sub if _module_file(sub, root) is not None else base)
     return {n for n in found if n == PACKAGE or n.startswith(PACKAGE + ".")}
 
 
 def imported_modules(source: str, name: str = "__script__", root: Path = PACKAGE_ROOT,
                      is_package: bool = False) -> dict[str, Path]:
-    """Every package module that ``source`` reaches through imports, with its file.
+    """Every package module whose code ``source`` can run through imports, with its file.
 
-    Importing ``a.b.c`` runs the ``__init__`` of ``a`` and ``a.b`` too, so those count.
+    An imported module's own imports are followed. Importing ``a.b.c`` also runs the
+    ``__init__`` of ``a`` and ``a.b``: their source counts, but what they import in turn (the
+    re-exports of the package's other modules) is followed only where a name is taken from the
+    package itself. So a stage that uses ``analysis.states`` does not depend on
+    ``analysis.geometry`` just because both live in ``analysis/``.
     """
     seen: dict[str, Path] = {}
-    todo = list(_imported(ast.parse(source), name, is_package))
+    followed: set[str] = set()
+    todo = list(_imported(ast.parse(source), name, is_package, root))
     while todo:
         module = todo.pop()
+        if module in followed:
+            continue
+        path = _module_file(module, root)
+        if path is None:
+            continue
+        followed.add(module)
+        seen[module] = path
         parts = module.split(".")
-        for i in range(1, len(parts) + 1):
-            prefix = ".".join(parts[:i])
-            if prefix in seen:
-                continue
-            path = _module_file(prefix, root)
-            if path is None:
-                continue                      # a name imported from a module, not a module
-            seen[prefix] = path
-            todo.extend(_imported(ast.parse(path.read_text()), prefix,
-                                  _is_package(prefix, root)))
+        for i in range(1, len(parts)):                    # parent packages: their file only
+            parent = ".".join(parts[:i])
+            parent_path = _module_file(parent, root)
+            if parent_path is not None:
+                seen.setdefault(parent, parent_path)
+        todo.extend(_imported(ast.parse(path.read_text()), module, _is_package(module, root),
+                              root))
     return seen
 
 
