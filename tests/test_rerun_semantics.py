@@ -238,6 +238,17 @@ def test_editing_analysis_code_reruns_analysis_and_downstream_only(demo, edit_co
 
 
 @pytest.mark.slow
+def test_editing_a_module_imported_only_indirectly_reruns_its_dependents(demo, edit_copy):
+    """``analysis/states.py`` reaches the modifier ranking only through ``context.stages`` ->
+    ``context.probe``: the analysis and context stages rerun, data, training and BoW do not."""
+    result = plan(demo, pythonpath=edit_copy("analysis/states.py"))
+    planned = set(result["stats"])
+    assert _cells(result, "modifiers") == _cells(result, "states") == set(ARCHS)
+    assert "context_table" in planned
+    assert not planned & (UPSTREAM | {"accuracy_table", "search_table"})
+
+
+@pytest.mark.slow
 def test_editing_a_module_no_script_reaches_reruns_nothing(demo, edit_copy):
     """``analysis/unit_modes.py`` is imported by no workflow script: nothing reruns, although
     it sits in the package every analysis stage imports from."""
