@@ -26,15 +26,23 @@ def _hashes(root: Path) -> dict[str, str]:
     return {s.name: script_code_hash.__wrapped__(s, root) for s in sorted(SCRIPTS.glob("*.py"))}
 
 
-def test_relative_absolute_and_function_level_imports_are_followed(tmp_path):
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A small ``rnn_dynamics`` tree under ``tmp_path``: relative path -> source."""
     root = tmp_path / "rnn_dynamics"
-    (root / "sub").mkdir(parents=True)
-    (root / "__init__.py").write_text("")
-    (root / "sub" / "__init__.py").write_text("from .a import f\n")
-    (root / "sub" / "a.py").write_text("def f():\n    from ..b import g\n    return g()\n")
-    (root / "b.py").write_text("from rnn_dynamics import c\n")
-    (root / "c.py").write_text("import numpy\n")
-    (root / "unused.py").write_text("")
+    for name, source in {"__init__.py": "", **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source)
+    return root
+
+
+def test_relative_absolute_and_function_level_imports_are_followed(tmp_path):
+    root = _package(tmp_path, {
+        "sub/__init__.py": "from .a import f\n",
+        "sub/a.py": "def f():\n    from ..b import g\n    return g()\n",
+        "b.py": "from rnn_dynamics import c\n",
+        "c.py": "import numpy\n",
+        "unused.py": "",
+    })
     found = imported_modules("from rnn_dynamics.sub import f\n", root=root)
     assert set(found) == {"rnn_dynamics", "rnn_dynamics.sub", "rnn_dynamics.sub.a",
                           "rnn_dynamics.b", "rnn_dynamics.c"}
@@ -73,12 +81,11 @@ def test_a_new_import_is_picked_up_without_any_list_to_update(package):
 
 
 def test_a_parent_package_counts_as_its_file_not_as_its_re_exports(tmp_path):
-    root = tmp_path / "rnn_dynamics"
-    (root / "sub").mkdir(parents=True)
-    (root / "__init__.py").write_text("")
-    (root / "sub" / "__init__.py").write_text("from .a import f\nfrom .other import g\n")
-    (root / "sub" / "a.py").write_text("def f():\n    return 1\n")
-    (root / "sub" / "other.py").write_text("def g():\n    return 2\n")
+    root = _package(tmp_path, {
+        "sub/__init__.py": "from .a import f\nfrom .other import g\n",
+        "sub/a.py": "def f():\n    return 1\n",
+        "sub/other.py": "def g():\n    return 2\n",
+    })
     direct = imported_modules("from rnn_dynamics.sub.a import f\n", root=root)
     assert set(direct) == {"rnn_dynamics", "rnn_dynamics.sub", "rnn_dynamics.sub.a"}
     via_package = imported_modules("from rnn_dynamics.sub import g\n", root=root)
