@@ -26,6 +26,7 @@ include: "workflow/rules/baselines.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/context.smk"
+include: "workflow/rules/integration.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 
@@ -34,4 +35,5 @@ rule all:
     input:
         rules.tables.input,
         rules.figures.input,
+        rules.integration_table.output if MULTICLASS_DATASETS else [],
     default_target: True

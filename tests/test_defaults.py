@@ -8,7 +8,7 @@ import inspect
 import pytest
 import yaml
 
-from rnn_dynamics.analysis import fixed_points, stages
+from rnn_dynamics.analysis import fixed_points, integration, stages
 from rnn_dynamics.context import stages as context_stages
 
 from .conftest import REPO
@@ -29,6 +29,10 @@ PAIRS = [
     (("context", "n_modifiers"), context_stages.run_perturbation_stage, "n_modifiers"),
     (("context", "max_gap"), context_stages.run_dynamics_stage, "max_gap"),
     (("context", "n_docs"), context_stages.run_perturbation_stage, "n_docs"),
+    (("integration", "variance"), integration.analyse_integration, "variance"),
+    (("integration", "n_words"), integration.analyse_integration, "n_words"),
+    (("analysis", "fixed_points", "tol"), integration.analyse_integration, "tol"),
+    (("analysis", "fixed_points", "max_iter"), integration.analyse_integration, "max_iters"),
 ]
 
 

@@ -37,7 +37,9 @@ def test_results_dir_key_overrides_the_presets_folder(tmp_path):
 
 
 def test_dry_run_warns_about_missing_archives_and_names_data_dir(tmp_path):
-    text = _planned_outputs(_project(tmp_path, {"preset": "quick", "datasets": ["sst"]}))
+    # SST-5 is read from SST's archive: one missing archive, one warning
+    text = _planned_outputs(_project(tmp_path, {"preset": "quick", "datasets": ["sst"],
+                                                "multiclass_datasets": ["sst5"]}))
     warnings = [line for line in text.splitlines() if "warning:" in line]
     assert len(warnings) == 1
     assert "trainDevTestTrees_PTB.zip (sst) is not in resources/data" in warnings[0]

@@ -110,6 +110,12 @@ def test_data_dir_must_exist_and_be_a_folder(tmp_path):
     with pytest.raises(ConfigError, match="data_dir"):
         check_data_dir(resolve({"preset": "quick", "download": False,
                                 "data_dir": "resources/data-that-is-not-there"}, PRESETS, SCHEMA))
-    # only the synthetic language: no archives needed, so no folder either
+    # only the synthetic languages: no archives needed, so no folder either
     check_data_dir(resolve({"preset": "quick", "datasets": ["synthetic"],
+                            "multiclass_datasets": ["synthetic_categories"],
                             "data_dir": str(tmp_path / "missing")}, PRESETS, SCHEMA))
+    # a multi-class dataset read from a release archive needs it as much as a binary one
+    with pytest.raises(ConfigError, match="data_dir"):
+        check_data_dir(resolve({"preset": "quick", "datasets": ["synthetic"],
+                                "multiclass_datasets": ["sst5"],
+                                "data_dir": str(tmp_path / "missing")}, PRESETS, SCHEMA))

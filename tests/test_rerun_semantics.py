@@ -30,6 +30,9 @@ from .test_workflow import TINY_DEMO
 SRC = REPO / "src" / "rnn_dynamics"
 TARGET_RULES = {"all", "tables", "figures"}
 ARCHS = TINY_DEMO["archs"]
+_DEMO_PRESET = yaml.safe_load((REPO / "workflow" / "presets" / "demo.yaml").read_text())
+# every dataset the demo trains on: the binary language and the K-class one
+N_DATASETS = len(_DEMO_PRESET["datasets"]) + len(_DEMO_PRESET["multiclass_datasets"])
 # test_workflow.py's tiny grid, trained a little longer: its 2-epoch, 8-unit models all settle on
 # a single fixed point, a degenerate line attractor whose geometry row is empty, which fig6 does
 # not draw (it only runs target `tables`); 6 epochs of 16 units give several (about 45 s more).
@@ -259,7 +262,7 @@ def test_editing_a_module_no_script_reaches_reruns_nothing(demo, edit_copy):
 def test_editing_training_code_keeps_data_and_baseline(demo, edit_copy):
     result = plan(demo, pythonpath=edit_copy("training/__init__.py"))
     planned = set(result["stats"])
-    assert result["stats"]["train"] == len(ARCHS)
+    assert result["stats"]["train"] == len(ARCHS) * N_DATASETS
     assert not planned & {"prepare_data", "bow"}
     assert ANALYSIS_RULES | CELL_FIGURES | {"accuracy_table"} <= planned
 

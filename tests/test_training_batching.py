@@ -66,8 +66,11 @@ def test_collate_pads_at_the_end():
 def test_bad_frames_raise_data_error():
     with pytest.raises(DataError, match="length"):
         EncodedSplit.from_frame(pd.DataFrame({"ids": [[1]], "label": [1]}))
-    with pytest.raises(DataError, match="labels"):
-        EncodedSplit.from_frame(pd.DataFrame({"ids": [[4]], "label": [2], "length": [1]}))
+    for bad in (-1, 0.5):            # labels are class numbers 0, 1, ... (K classes)
+        with pytest.raises(DataError, match="labels"):
+            EncodedSplit.from_frame(pd.DataFrame({"ids": [[4]], "label": [bad], "length": [1]}))
+    assert EncodedSplit.from_frame(pd.DataFrame({"ids": [[4], [5]], "label": [0, 3],
+                                                 "length": [1, 1]})).n_classes == 4
     with pytest.raises(DataError, match="length"):
         EncodedSplit.from_frame(pd.DataFrame({"ids": [[4]], "label": [1], "length": [3]}))
 

@@ -29,6 +29,7 @@ TINY_DEMO = {
     "analysis": {"n_docs": 40, "n_words": 5, "linearised_docs": 20,
                  "fixed_points": {"n_starts": 16, "max_iter": 30}},
     "context": {"top_k": 30, "n_modifiers": 3, "n_states": 8, "max_gap": 3, "n_docs": 50},
+    "synthetic_categories": {"n_classes": 3, "n_train": 1500, "n_valid": 200, "n_test": 200},
 }
 
 
@@ -65,11 +66,16 @@ def test_dry_run_of_every_preset_plans_the_whole_grid(tmp_path, preset):
     start = time.perf_counter()
     jobs = planned_jobs(workdir)
     elapsed = time.perf_counter() - start
-    n_datasets = 1 if preset == "demo" else 3
-    assert jobs["train"] == 4 * n_datasets
-    assert jobs["fixed_points"] == 4 * n_datasets
-    assert jobs["perturbation"] == 4 * n_datasets
-    assert jobs["prepare_data"] == jobs["bow"] == n_datasets
+    presets = yaml.safe_load((REPO / "workflow" / "presets" / f"{preset}.yaml").read_text())
+    n_binary, n_multi = len(presets["datasets"]), len(presets.get("multiclass_datasets", []))
+    assert (n_binary, n_multi) == {"demo": (1, 1), "quick": (3, 2), "paper": (3, 0)}[preset]
+    assert jobs["train"] == 4 * (n_binary + n_multi)
+    assert jobs["fixed_points"] == 4 * n_binary
+    assert jobs["perturbation"] == 4 * n_binary
+    assert jobs["prepare_data"] == n_binary + n_multi
+    assert jobs["bow"] == n_binary
+    assert jobs.get("integration", 0) == jobs.get("integration_figure", 0) == 4 * n_multi
+    assert jobs.get("integration_table", 0) == int(n_multi > 0)
     assert jobs["accuracy_table"] == jobs["line_attractor_table"] == jobs["context_table"] == 1
     print(f"dry run of {preset}: {elapsed:.1f} s")
 
@@ -98,11 +104,15 @@ def test_missing_data_dir_is_refused(tmp_path):
     assert "config key 'data_dir'" in proc.stderr and "does not exist" in proc.stderr
 
 
+INTEGRATION_TABLE = "results/tables/integration_dimension.parquet"
+DEMO_TARGETS = ("tables", INTEGRATION_TABLE)
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory) -> Path:
     """One real run of a reduced demo grid (2 architectures, tiny sizes) through every stage."""
     workdir = _project(tmp_path_factory.mktemp("demo"), TINY_DEMO)
-    snakemake(workdir, "tables")
+    snakemake(workdir, *DEMO_TARGETS)
     return workdir
 
 
@@ -121,6 +131,21 @@ def test_demo_grid_runs_end_to_end(demo_run):
         assert (demo_run / f"results/models/synthetic/{cell}/model.pt").stat().st_size > 0
         assert (demo_run / f"logs/train/synthetic/{cell}.log").exists()
         assert (demo_run / f"benchmarks/train/synthetic/{cell}.tsv").exists()
+
+
+@pytest.mark.slow
+def test_integration_table_target_builds_the_table_and_every_cell_s_figure(demo_run):
+    import pandas as pd
+
+    table = pd.read_parquet(demo_run / INTEGRATION_TABLE)
+    assert list(table["arch"]) == ["gru", "vanilla"]
+    assert set(table["dataset"]) == {"synthetic_categories"}
+    assert (table["k_minus_1"] == 2).all() and not table["ordered"].any()
+    assert table["test_acc"].between(0, 1).all()
+    assert "measured_dimension" in (demo_run / "results/tables/integration_dimension.md").read_text()
+    for arch in ("gru", "vanilla"):
+        png = demo_run / f"results/figures/synthetic_categories/{arch}/integration.png"
+        assert png.stat().st_size > 10_000
 
 
 @pytest.mark.slow
@@ -172,7 +197,7 @@ def test_same_config_and_seed_give_identical_bytes_on_one_core_and_two(demo_run,
     import hashlib
 
     again = _project(tmp_path, TINY_DEMO)
-    snakemake(again, "tables", cores=1)
+    snakemake(again, *DEMO_TARGETS, cores=1)
     files = sorted(p.relative_to(demo_run).as_posix() for p in (demo_run / "results").rglob("*")
                    if p.suffix in (".parquet", ".pt", ".md") and "checkpoints" not in p.parts)
     assert len(files) > 30 and any(f.endswith("fixed_points.parquet") for f in files)

@@ -21,10 +21,11 @@ import yaml
 
 from .data.prepare import SYNTHETIC_SIZES, synthetic_config
 from .data.synthetic import SyntheticLanguage
+from .data.synthetic_categories import CategoricalLanguage
 from .errors import ConfigError
 
 PRESETS = ("demo", "quick", "paper")
-REAL_DATASETS = ("imdb", "yelp", "sst")
+REAL_DATASETS = ("imdb", "yelp", "sst", "sst5", "imdb_ratings")
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,6 +198,12 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         synthetic_config(syn)        # the language definition, checked before any job starts
     except ConfigError as err:
         raise ConfigError(f"config key 'synthetic': {err}") from None
+    categories = {k: v for k, v in config.get("synthetic_categories", {}).items()
+                  if k not in SYNTHETIC_SIZES}
+    try:
+        CategoricalLanguage.from_dict(categories)
+    except ConfigError as err:
+        raise ConfigError(f"config key {err}") from None
     context = config["context"]
     if context["n_modifiers"] > context["top_k"]:
         raise ConfigError(f"config key 'context.n_modifiers' = {context['n_modifiers']} is not "
@@ -208,7 +215,7 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
 def state_dims(config: Mapping[str, Any]) -> dict[str, int]:
     """The flat state size N of every grid cell ('dataset/arch'), per-cell overrides applied."""
     dims = {}
-    for dataset in config["datasets"]:
+    for dataset in all_datasets(config):
         for arch in config["archs"]:
             model = cell_config(config, dataset, arch)["model"]
             dims[f"{dataset}/{arch}"] = (model["hidden_size"] * (2 if arch == "lstm" else 1)
@@ -245,7 +252,7 @@ def check_device(config: Mapping[str, Any]) -> None:
 
 def check_data_dir(config: Mapping[str, Any], default: str = "resources/data") -> None:
     """A data_dir the user named must exist; the default one is created for downloads."""
-    if not any(d in REAL_DATASETS for d in config["datasets"]):
+    if not any(d in REAL_DATASETS for d in all_datasets(config)):
         return
     data_dir = Path(config["data_dir"])
     if data_dir.is_dir():
@@ -254,6 +261,11 @@ def check_data_dir(config: Mapping[str, Any], default: str = "resources/data") -
         return
     raise ConfigError(f"config key 'data_dir' = {config['data_dir']!r} does not exist; point it at the "
                       "folder that holds the dataset archives (or set download: true and use the default)")
+
+
+def all_datasets(config: Mapping[str, Any]) -> list[str]:
+    """The binary datasets, then the multi-class ones: every dataset the grid trains on."""
+    return [*config["datasets"], *config.get("multiclass_datasets", [])]
 
 
 def cell_config(config: Mapping[str, Any], dataset: str, arch: str | None = None) -> dict[str, Any]:

@@ -4,8 +4,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from rnn_dynamics.config import cell_config, check_data_dir, check_device, resolve
+from rnn_dynamics.config import all_datasets, cell_config, check_data_dir, check_device, resolve
 from rnn_dynamics.errors import ConfigError
+from rnn_dynamics.data.prepare import DATASETS as PREPARED_DATASETS
 from rnn_dynamics.preflight import archive_warnings
 from rnn_dynamics.versioning import script_code_hash
 
@@ -22,7 +23,9 @@ except ConfigError as _error:
 config.clear()
 config.update(_resolved)
 
-DATASETS = config["datasets"]
+DATASETS = config["datasets"]              # binary: the two papers' analyses
+ALL_DATASETS = all_datasets(config)         # and the multi-class ones (integration.smk)
+DATASET_CHOICES = PREPARED_DATASETS
 ARCHS = config["archs"]
 RESULTS = config["results_dir"].rstrip("/")       # every output of this preset lives here
 
@@ -54,15 +57,15 @@ def code(script):
 
 
 wildcard_constraints:
-    dataset="imdb|yelp|sst|synthetic",
+    dataset="|".join(sorted(DATASET_CHOICES, key=len, reverse=True)),
     arch="lstm|gru|ugrnn|vanilla",
 
 
 def data_params(wildcards):
     """Everything that changes a prepared dataset."""
     params = dict(cell_config(config, wildcards.dataset)["data"], seed=config["seed"])
-    if wildcards.dataset == "synthetic":
-        params["synthetic"] = config.get("synthetic", {})
+    if wildcards.dataset in ("synthetic", "synthetic_categories"):
+        params["synthetic"] = config.get(wildcards.dataset, {})
     return params
 
 
@@ -91,7 +94,7 @@ def archive_input(wildcards):
 
     A missing archive is not an input: the job downloads it (or says where to put it).
     """
-    if wildcards.dataset == "synthetic":
+    if wildcards.dataset.startswith("synthetic"):
         return []
     from rnn_dynamics.data.archives import candidate_paths
 
@@ -132,6 +135,15 @@ def context_args(stage):
         "perturbation": dict(n_modifiers=context["n_modifiers"], n_docs=context["n_docs"],
                              seed=config["seed"], **probe, **common),
     }[stage]
+
+
+def integration_args():
+    """Keyword arguments of the integration analysis: the line-attractor stages' state and
+    fixed-point settings, and the config's ``integration`` section."""
+    analysis, fixed = config["analysis"], config["analysis"]["fixed_points"]
+    return dict(n_docs=analysis["n_docs"], n_starts=fixed["n_starts"], noise_std=fixed["noise"],
+                tol=fixed["tol"], max_iters=fixed["max_iter"], seed=config["seed"],
+                device=config["device"], **config["integration"])
 
 
 def cell_tables(stage_dir, names):

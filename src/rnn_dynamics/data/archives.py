@@ -86,6 +86,10 @@ KNOWN_COPIES: dict[str, str] = {
 
 _UNPACKED = {"imdb": "aclImdb"}
 
+SAME_ARCHIVE: dict[str, str] = {"sst5": "sst", "imdb_ratings": "imdb"}
+"""Datasets read from another dataset's release (its fine-grained labels): one archive, found
+and checked in one place, serves both."""
+
 
 @dataclass(frozen=True)
 class ArchiveInfo:
@@ -98,8 +102,9 @@ class ArchiveInfo:
 
 
 def get_release(dataset: str) -> Release:
+    """The release archive ``dataset`` is read from (see :data:`SAME_ARCHIVE`)."""
     try:
-        return RELEASES[dataset]
+        return RELEASES[SAME_ARCHIVE.get(dataset, dataset)]
     except KeyError:
         raise DataError(
             f"unknown dataset {dataset!r}; archives are known for {sorted(RELEASES)}"
@@ -157,10 +162,10 @@ def candidate_paths(dataset: str, data_dir: Path) -> list[Path]:
     """Where a local copy is looked for, in order (the archive first, then an unpacked folder)."""
     release = get_release(dataset)
     data_dir = Path(data_dir)
-    paths = [data_dir / release.filename, data_dir / dataset / release.filename]
-    if dataset in _UNPACKED:
-        folder = _UNPACKED[dataset]
-        paths += [data_dir / folder, data_dir / dataset / folder]
+    paths = [data_dir / release.filename, data_dir / release.name / release.filename]
+    if release.name in _UNPACKED:
+        folder = _UNPACKED[release.name]
+        paths += [data_dir / folder, data_dir / release.name / folder]
     return paths
 
 
@@ -204,7 +209,7 @@ def locate_archive(dataset: str, data_dir: Path, download: bool = True,
             return verify(dataset, path, cache_dir)
     if not download:
         raise DataError(_missing_message(release, candidates, "downloading is disabled"))
-    dest = Path(data_dir) / dataset / release.filename
+    dest = Path(data_dir) / release.name / release.filename
     try:
         download_file(release.url, dest, release.sha256, release.size)
     except DataError as exc:

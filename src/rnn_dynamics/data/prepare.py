@@ -3,7 +3,8 @@
 Output, in ``out_dir``:
 
 - ``train.parquet``, ``valid.parquet``, ``test.parquet``: ``ids`` list<int32> (token ids),
-  ``label`` int8 (0 = negative, 1 = positive), ``length`` int32 (= ``len(ids)``, >= 1).
+  ``label`` int8 (0 = negative, 1 = positive; for the multi-class datasets of
+  :data:`MULTICLASS` the class 0..K-1), ``length`` int32 (= ``len(ids)``, >= 1).
   Rows keep the reader's deterministic order (see :mod:`rnn_dynamics.data.readers`).
 - ``vocab.parquet``: ``token``, ``id``, ``count`` (see :mod:`rnn_dynamics.data.vocab`).
 - ``source.parquet``: one row saying where the data came from and whether the archive was
@@ -12,7 +13,7 @@ Output, in ``out_dir``:
 
 Choices:
 
-- validation split: SST uses its official dev set; IMDB and Yelp hold out a seeded,
+- validation split: SST and SST-5 use the official dev set; IMDB and Yelp hold out a seeded,
   stratified ``valid_fraction`` of the official train split; the synthetic language draws
   its own ``n_valid`` documents (``valid_fraction`` is unused there).
 - ``max_train``: a seeded random subsample of the training split, for small presets.
@@ -51,6 +52,7 @@ import pyarrow.parquet as pq
 from rnn_dynamics.data.archives import describe, locate_archive
 from rnn_dynamics.data.readers import READERS
 from rnn_dynamics.data.synthetic import SyntheticLanguage, generate
+from rnn_dynamics.data.synthetic_categories import CategoricalLanguage, generate_categories
 from rnn_dynamics.data.tokenize import tokenize
 from rnn_dynamics.data.vocab import build_vocab, encode, vocab_map
 from rnn_dynamics.errors import ConfigError, DataError
@@ -59,7 +61,11 @@ from rnn_dynamics.io import atomic_paths, read_parquet
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "valid", "test")
-DATASETS = ("imdb", "yelp", "sst", "synthetic")
+BINARY = ("imdb", "yelp", "sst", "synthetic")
+MULTICLASS = {"sst5": True, "imdb_ratings": True, "synthetic_categories": False}
+"""The multi-class datasets, each with whether its labels are ordered (ratings) or not."""
+DATASETS = (*BINARY, *MULTICLASS)
+SYNTHETIC = ("synthetic", "synthetic_categories")
 SPLIT_SCHEMA = pa.schema(
     [("ids", pa.list_(pa.int32())), ("label", pa.int8()), ("length", pa.int32())]
 )
@@ -93,6 +99,8 @@ def prepare_dataset(
     out_dir = Path(out_dir)
     if dataset == "synthetic":
         splits, source = _synthetic_splits(synthetic or {}, seed)
+    elif dataset == "synthetic_categories":
+        splits, source = _categorical_splits(synthetic or {}, seed)
     else:
         splits, source = _archive_splits(dataset, data_dir, valid_fraction, seed, download,
                                          cache_dir=out_dir.parent / CHECKSUM_CACHE)
@@ -118,6 +126,7 @@ def prepare_dataset(
     }
     source.update(
         dataset=dataset,
+        n_classes=int(max(labels.max() for _, labels in splits.values())) + 1,
         seed=seed,
         vocab_rows=len(vocab),
         max_length=max_length,
@@ -159,7 +168,7 @@ def _archive_splits(
     source = {**describe(info), "synthetic_language": ""}
     log.info("reading %s", info.path)
     raw = READERS[dataset](info.path)
-    if dataset == "sst":
+    if "dev" in raw:          # SST and SST-5: the official dev set
         frames = {"train": raw["train"], "valid": raw["dev"], "test": raw["test"]}
     else:
         if not 0.0 < valid_fraction < 1.0:
@@ -194,6 +203,26 @@ def _synthetic_splits(
         "sha256": "",
         "official_checksum": True,
         "note": "synthetic sentiment language (rnn_dynamics.data.synthetic)",
+        "synthetic_language": json.dumps(lang.to_dict(), sort_keys=True),
+    }
+    return splits, source
+
+
+def _categorical_splits(
+    config: Mapping[str, Any], seed: int
+) -> tuple[dict[str, Split], dict[str, Any]]:
+    sizes = {key: config.get(key, value) for key, value in SYNTHETIC_SIZES.items()}
+    lang = CategoricalLanguage.from_dict({k: v for k, v in config.items() if k not in sizes})
+    splits = {}
+    for purpose, split in enumerate(SPLITS, start=20):
+        state = int(np.random.SeedSequence([seed, purpose]).generate_state(1)[0])
+        frame = generate_categories(lang, sizes[f"n_{split}"], state)
+        splits[split] = (list(frame["tokens"]), frame["label"].to_numpy(np.int8))
+    source = {
+        "archive": "",
+        "sha256": "",
+        "official_checksum": True,
+        "note": "synthetic categorical language (rnn_dynamics.data.synthetic_categories)",
         "synthetic_language": json.dumps(lang.to_dict(), sort_keys=True),
     }
     return splits, source
@@ -259,6 +288,7 @@ _SOURCE_COLUMNS = [
     "vocab_rows",
     "max_length",
     "max_train",
+    "n_classes",
     *(f"n_{s}" for s in SPLITS),
     *(f"dropped_empty_{s}" for s in SPLITS),
     *(f"truncated_{s}" for s in SPLITS),

@@ -1,8 +1,9 @@
 """Read the three official releases straight from their archives into ``text``/``label`` tables.
 
 Every reader returns ``{split: DataFrame}`` with columns ``text`` (str) and ``label``
-(int8: 0 = negative, 1 = positive), in an order fixed by the data itself, never by the order
-of members inside the archive.
+(int8: 0 = negative, 1 = positive; for the multi-class readers :func:`read_sst5` and
+:func:`read_imdb_ratings` the class 0..K-1, ordered from most negative), in an order fixed by
+the data itself, never by the order of members inside the archive.
 
 Encoding policy: the releases are UTF-8; any byte that is not valid UTF-8 is decoded as
 U+FFFD (``errors="replace"``) rather than failing, so one damaged review cannot stop a run.
@@ -43,14 +44,39 @@ def read_imdb(path: Path) -> dict[str, pd.DataFrame]:
     ``path`` is ``aclImdb_v1.tar.gz`` or an unpacked ``aclImdb`` folder (or its parent). The
     unlabelled ``train/unsup`` part is ignored. Rows are sorted by label (neg first), then id.
     """
-    path = Path(path)
+    return {split: _frame([(text, label) for label, _, _, text in rows])
+            for split, rows in _imdb_rows(Path(path)).items()}
+
+
+IMDB_RATING_CLASSES = {1: 0, 2: 0, 3: 1, 4: 1, 7: 2, 8: 2, 9: 3, 10: 3}
+"""Star rating -> class of :func:`read_imdb_ratings`: four ordered classes of two ratings each
+(1-2, 3-4, 7-8, 9-10). The release holds no 5s or 6s (its neutral gap), and pairing ratings
+keeps the classes about equally large (each rating alone ranges from 4% to 19% of reviews)."""
+
+
+def read_imdb_ratings(path: Path) -> dict[str, pd.DataFrame]:
+    """IMDB v1.0 with the star rating of each file name as an ordered 4-class label
+    (:data:`IMDB_RATING_CLASSES`); same archive, members and row order as :func:`read_imdb`."""
+    out = {}
+    for split, rows in _imdb_rows(Path(path)).items():
+        bad = sorted({rating for _, _, rating, _ in rows} - set(IMDB_RATING_CLASSES))
+        if bad:
+            raise DataError(f"{path}: {split} reviews with rating(s) {bad}; aclImdb ratings are "
+                            "1-4 (neg) and 7-10 (pos).")
+        out[split] = _frame([(text, IMDB_RATING_CLASSES[rating])
+                             for _, _, rating, text in rows])
+    return out
+
+
+def _imdb_rows(path: Path) -> dict[str, list[tuple[int, int, int, str]]]:
+    """``(label, id, rating, text)`` per review and split, sorted by label then id."""
     pattern = _IMDB_MEMBER
     if path.is_dir() and (path / "train").is_dir():
         pattern = _IMDB_IN_FOLDER  # ``path`` is the aclImdb folder itself
-    found: dict[str, list[tuple[int, int, str]]] = {"train": [], "test": []}
+    found: dict[str, list[tuple[int, int, int, str]]] = {"train": [], "test": []}
     seen: dict[tuple[str, str, int], str] = {}
     for name, content in iter_members(path, lambda n: pattern.match(n) is not None):
-        split, polarity, doc_id, _rating = pattern.match(name).groups()  # type: ignore[union-attr]
+        split, polarity, doc_id, rating = pattern.match(name).groups()  # type: ignore[union-attr]
         key = (split, polarity, int(doc_id))
         if key in seen:
             raise DataError(f"{path}: review {split}/{polarity}/{doc_id} appears twice "
@@ -58,8 +84,7 @@ def read_imdb(path: Path) -> dict[str, pd.DataFrame]:
                             "aclImdb tree. Keep one.")
         seen[key] = name
         label = int(polarity == "pos")
-        found[split].append((label, int(doc_id), content.decode(ENCODING, ERRORS)))
-    out = {}
+        found[split].append((label, int(doc_id), int(rating), content.decode(ENCODING, ERRORS)))
     for split, rows in found.items():
         for label, polarity in ((0, "neg"), (1, "pos")):
             if not any(row[0] == label for row in rows):
@@ -68,8 +93,7 @@ def read_imdb(path: Path) -> dict[str, pd.DataFrame]:
                     "but found none; this is not the layout of aclImdb_v1.tar.gz."
                 )
         rows.sort(key=lambda row: (row[0], row[1]))
-        out[split] = _frame([(text, label) for label, _, text in rows])
-    return out
+    return found
 
 
 # --- Yelp review polarity -----------------------------------------------------------------
@@ -157,8 +181,18 @@ def read_sst(path: Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def parse_sst_trees(content: bytes, where: str) -> pd.DataFrame:
-    """One tree per line -> binary rows; neutral (2) sentences are dropped."""
+def read_sst5(path: Path) -> dict[str, pd.DataFrame]:
+    """SST-5: the same archive and sentences as :func:`read_sst`, with the fine-grained root
+    label 0-4 (very negative .. very positive) and the neutral sentences kept."""
+    path = Path(path)
+    members = read_members(path, SST_SPLITS.values())
+    return {split: parse_sst_trees(members[name], f"{path}:{name}", fine=True)
+            for split, name in SST_SPLITS.items()}
+
+
+def parse_sst_trees(content: bytes, where: str, *, fine: bool = False) -> pd.DataFrame:
+    """One tree per line -> rows; binary (``fine=False``): neutral (2) sentences are dropped
+    and 0-1 / 3-4 become 0 / 1; ``fine=True``: the root label 0-4 as it is."""
     rows = []
     for number, line in enumerate(content.decode(ENCODING, ERRORS).splitlines(), start=1):
         line = line.strip()
@@ -167,14 +201,15 @@ def parse_sst_trees(content: bytes, where: str) -> pd.DataFrame:
         root = _ROOT.match(line)
         if root is None or line.count("(") != line.count(")"):
             raise DataError(f"{where}, line {number}: not a PTB sentiment tree: {line[:60]!r}")
-        fine = int(root.group(1))
-        if fine == 2:
+        label = int(root.group(1))
+        if label > 4:
+            raise DataError(f"{where}, line {number}: sentiment label {label} is not in 0-4.")
+        if not fine and label == 2:
             continue
-        if fine > 4:
-            raise DataError(f"{where}, line {number}: sentiment label {fine} is not in 0-4.")
         words = (_PTB_ESCAPE.sub(lambda m: PTB_ESCAPES[m.group(0)], w) for w in _LEAF.findall(line))
-        rows.append((" ".join(words), int(fine > 2)))
+        rows.append((" ".join(words), label if fine else int(label > 2)))
     return _frame(rows)
 
 
-READERS = {"imdb": read_imdb, "yelp": read_yelp, "sst": read_sst}
+READERS = {"imdb": read_imdb, "yelp": read_yelp, "sst": read_sst, "sst5": read_sst5,
+           "imdb_ratings": read_imdb_ratings}

@@ -44,7 +44,9 @@ ARCH_COLOURS: Mapping[str, str] = {"lstm": "#1b9e77", "gru": "#d95f02", "ugrnn":
 ARCH_NAMES: Mapping[str, str] = {"lstm": "LSTM", "gru": "GRU", "ugrnn": "UGRNN",
                                  "vanilla": "Vanilla"}
 DATASET_NAMES: Mapping[str, str] = {"imdb": "IMDB", "yelp": "Yelp", "sst": "SST",
-                                    "synthetic": "Synthetic"}
+                                    "synthetic": "Synthetic", "sst5": "SST-5",
+                                    "imdb_ratings": "IMDB ratings",
+                                    "synthetic_categories": "Synthetic categories"}
 
 KIND_COLOURS: Mapping[str, str] = {"negator": "#c0392b", "intensifier": "#2166ac",
                                    "attenuator": "#e08e0b", "none": MUTED}

@@ -22,7 +22,7 @@ _SHAPE_KEYS = ("arch", "vocab_size", "embed_dim", "hidden_size", "num_layers")
 
 def model_meta(model: SentimentRNN) -> dict[str, Any]:
     """The fields needed to rebuild ``model``."""
-    return {k: getattr(model, k) for k in _SHAPE_KEYS}
+    return {**{k: getattr(model, k) for k in _SHAPE_KEYS}, "n_classes": model.n_classes}
 
 
 def save_model(model: SentimentRNN, path: str | os.PathLike, meta: dict | None = None) -> None:
@@ -67,7 +67,7 @@ def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu"
                            for k, (got, want) in wrong.items())
         raise CheckpointError(f"{path}: checkpoint does not fit this run ({detail})")
     _check_shape_meta(path, meta)
-    model = build_model(*(meta[k] for k in _SHAPE_KEYS))
+    model = build_model(*(meta[k] for k in _SHAPE_KEYS), n_classes=meta.get("n_classes", 2))
     try:
         model.load_state_dict(blob["state_dict"])
     except RuntimeError as err:
@@ -83,8 +83,8 @@ def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu"
 def _check_shape_meta(path: str | os.PathLike, meta: dict) -> None:
     """Sizes must be positive integers (bool and '16' are not): a damaged or hand-edited meta
     would otherwise fail deep inside torch."""
-    for key in _SHAPE_KEYS[1:]:
-        value = meta[key]
+    for key in (*_SHAPE_KEYS[1:], "n_classes"):
+        value = meta.get(key, 2)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise CheckpointError(f"{path}: checkpoint meta '{key}' = {value!r} is not allowed; "
                                   "it must be a positive integer")

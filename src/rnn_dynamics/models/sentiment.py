@@ -71,6 +71,9 @@ def _fused_layer(arch: str, input_size: int, hidden_size: int) -> nn.Module:
 class SentimentRNN(nn.Module):
     """Embedding, ``num_layers`` recurrent layers and a logit readout of the last layer's ``h``.
 
+    ``n_classes = 2`` (the papers' case) reads out one logit, of "positive"; ``n_classes = K > 2``
+    reads out K class logits (softmax cross-entropy).
+
     Parameters: ``embedding`` (``padding_idx=0``), ``rnn`` (a ``ModuleList`` of single-layer
     fused modules, each with ``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``,
     ``bias_hh_l0``), ``h0`` (the trained initial flat state, zeros at init) and ``readout``.
@@ -78,10 +81,13 @@ class SentimentRNN(nn.Module):
 
     def __init__(self, arch: str, vocab_size: int, embed_dim: int, hidden_size: int,
                  num_layers: int = 1, *, dropout_embed: float = 0.0,
-                 dropout_final: float = 0.0) -> None:
+                 dropout_final: float = 0.0, n_classes: int = 2) -> None:
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"arch: '{arch}' is not one of {ARCHS}")
+        if n_classes < 2:
+            raise ValueError(f"n_classes = {n_classes}: a classifier needs at least 2 classes")
+        self.n_classes = int(n_classes)
         if min(vocab_size, embed_dim, hidden_size, num_layers) < 1:
             raise ValueError("vocab_size, embed_dim, hidden_size and num_layers must be >= 1")
         self.arch = arch
@@ -97,7 +103,7 @@ class SentimentRNN(nn.Module):
             _fused_layer(arch, embed_dim if k == 0 else hidden_size, hidden_size)
             for k in range(num_layers))
         self.h0 = nn.Parameter(torch.zeros(self.state_dim))
-        self.readout = nn.Linear(hidden_size, 1)
+        self.readout = nn.Linear(hidden_size, 1 if n_classes == 2 else n_classes)
         # regularisation of training only: no parameters, identity in eval mode, and not part
         # of the step map F(h, x) that the analysis studies
         self.embed_dropout = nn.Dropout(dropout_embed)
@@ -157,8 +163,19 @@ class SentimentRNN(nn.Module):
         return j_rec, (j_inp if with_input else None)
 
     def readout_logit(self, h: Tensor) -> Tensor:
-        """Logit of "positive" from flat states ``[..., N] -> [...]``."""
+        """Logit of "positive" from flat states ``[..., N] -> [...]`` (binary models)."""
         return self.readout(h[..., self._readout_slice()]).squeeze(-1)
+
+    def readout_logits(self, h: Tensor) -> Tensor:
+        """Class logits from flat states: ``[..., N] -> [..., K]`` (``[..., 1]`` if binary)."""
+        return self.readout(h[..., self._readout_slice()])
+
+    def readout_matrix(self) -> Tensor:
+        """Readout weights in flat-state coordinates, ``[K_out, N]`` (one row if binary)."""
+        w = self.readout.weight
+        sl = self._readout_slice()
+        return torch.cat([w.new_zeros(w.shape[0], sl.start), w,
+                          w.new_zeros(w.shape[0], self.state_dim - sl.stop)], dim=1)
 
     def readout_vector(self) -> Tensor:
         """Readout weight in flat-state coordinates: ``logit = h @ w + readout.bias``."""
@@ -185,11 +202,13 @@ class SentimentRNN(nn.Module):
         return inputs, outputs, h0
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
-        """Logits ``[B]`` for padded ``ids`` ``[B, T]`` (pad = 0 at the end) and ``lengths``."""
+        """Logits ``[B]`` (binary) or ``[B, K]`` for padded ``ids`` ``[B, T]`` (pad = 0 at the
+        end) and ``lengths``."""
         _, outputs, _ = self._run_layers(ids)
         rows = torch.arange(ids.shape[0], device=ids.device)
         last = outputs[-1][rows, lengths.to(ids.device) - 1]
-        return self.readout(self.final_dropout(last)).squeeze(-1)
+        logits = self.readout(self.final_dropout(last))
+        return logits.squeeze(-1) if self.n_classes == 2 else logits
 
     def hidden_states(self, ids: Tensor, lengths: Tensor | None = None) -> Tensor:
         """Flat state after each token, ``[B, T, N]``; positions past a length hold garbage.
@@ -219,11 +238,13 @@ class SentimentRNN(nn.Module):
 
 def build_model(arch: str, vocab_size: int, embed_dim: int, hidden_size: int,
                 num_layers: int = 1, *, recurrent_init: str = "default",
-                dropout_embed: float = 0.0, dropout_final: float = 0.0) -> SentimentRNN:
+                dropout_embed: float = 0.0, dropout_final: float = 0.0,
+                n_classes: int = 2) -> SentimentRNN:
     """A freshly initialised :class:`SentimentRNN` (draws from torch's global RNG); see
     :func:`init_recurrent` for ``recurrent_init``."""
     model = SentimentRNN(arch, vocab_size, embed_dim, hidden_size, num_layers,
-                         dropout_embed=dropout_embed, dropout_final=dropout_final)
+                         dropout_embed=dropout_embed, dropout_final=dropout_final,
+                         n_classes=n_classes)
     for layer in model.rnn:
         init_recurrent(layer, recurrent_init)
     return model

@@ -2,7 +2,8 @@
 
     python -m rnn_dynamics.tables.readme results-quick      # or results (demo), results-paper
 
-Reads ``tables/{accuracy,search,line_attractor,context}.parquet`` of the results folder and
+Reads ``tables/{accuracy,search,line_attractor,context,integration_dimension}.parquet`` of the
+results folder (those that exist) and
 prints the Markdown blocks the README shows, so that every number there comes from a run and
 none is copied by hand.
 """
@@ -169,8 +170,25 @@ def targets_block(la: pd.DataFrame, acc: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def integration_block(table: pd.DataFrame) -> str:
+    header = ["dataset", "arch", "K (ordered)", "measured dim. (PR)", "predicted", "K − 1",
+              "slow modes", "readout alignment (null)", "evidence / neutral drive", "test %"]
+    lines = [_row(header), _row(["---"] * len(header))]
+    for _, r in _ordered(table).iterrows():
+        lines.append(_row([
+            r["dataset"], r["arch"], f"{int(r['n_classes'])} ({'yes' if r['ordered'] else 'no'})",
+            f"{int(r['measured_dimension'])} ({_f(r['participation_ratio'])})",
+            int(r["predicted_dimension"]), int(r["k_minus_1"]), _f(r["slow_modes"], 0),
+            f"{_f(r['readout_alignment'])} ({_f(r['readout_alignment_null'])})",
+            f"{_f(r['evidence_drive'])} / {_f(r['neutral_drive'])}",
+            _f(100 * r["test_acc"], 1),
+        ]))
+    return "\n".join(lines)
+
+
 BLOCKS = {"accuracy": accuracy_block, "search": search_block,
-          "line_attractor": line_attractor_block, "context": context_block}
+          "line_attractor": line_attractor_block, "context": context_block,
+          "integration_dimension": integration_block}
 
 
 def readme_tables(results: str | Path) -> str:

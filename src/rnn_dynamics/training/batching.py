@@ -27,7 +27,7 @@ class EncodedSplit:
     tokens: np.ndarray   # int64 [total tokens]
     offsets: np.ndarray  # int64 [n]; document i is tokens[offsets[i] : offsets[i] + lengths[i]]
     lengths: np.ndarray  # int64 [n]
-    labels: np.ndarray   # float32 [n], 0 or 1
+    labels: np.ndarray   # float32 [n], the class 0..K-1 (0 or 1 for the binary datasets)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -49,10 +49,17 @@ class EncodedSplit:
         if tokens.min() < 0:
             raise DataError(f"{name}: negative token ids")
         labels = df["label"].to_numpy()
-        if not np.isin(labels, (0, 1)).all():
-            raise DataError(f"{name}: labels must be 0 or 1")
+        if (not np.issubdtype(labels.dtype, np.integer) and not np.isin(labels, (0, 1)).all()
+                or labels.min() < 0):
+            raise DataError(f"{name}: labels must be class numbers 0, 1, ... (0 or 1 for "
+                            "binary sentiment)")
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         return cls(tokens, offsets, lengths, labels.astype(np.float32))
+
+    @property
+    def n_classes(self) -> int:
+        """1 + the largest label (at least 2)."""
+        return max(2, int(self.labels.max()) + 1)
 
     def fingerprint(self) -> str:
         """Hash of tokens, lengths and labels: resuming needs exactly the same data."""

@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError, DataError, NumericalError
@@ -47,7 +46,7 @@ from ..progress import duration, progress
 from ..runtime import resolve_device, seed_everything
 from .batching import EncodedSplit, length_buckets, padding_fraction
 from .config import SEARCHABLE, ModelConfig, TrainConfig
-from .evaluation import evaluate
+from .evaluation import classification_loss, evaluate
 from .resume import capture_rng, load_state, restore_rng, save_state
 from .search import sample_trials
 
@@ -59,9 +58,9 @@ HISTORY_COLUMNS = ("trial", "phase", "epoch", "lr", "weight_decay", "dropout_emb
 SEARCH_COLUMNS = ("trial", "phase", "lr", "weight_decay", "dropout_embed", "dropout_final",
                   "epochs", "train_docs", "best_epoch", "valid_acc", "diverged", "chosen")
 TIMING_COLUMNS = ("trial", "epoch", "seconds", "tokens_per_s")
-DIVERGED_LOSS = 10 * float(np.log(2))
-"""A mean training loss this far above a constant predictor's (ln 2) means the run blew up,
-even when every number is finite (e.g. a far too large learning rate)."""
+DIVERGED_LOSS = 10.0
+"""A mean training loss this many times a constant predictor's (ln K for K classes) means the
+run blew up, even when every number is finite (e.g. a far too large learning rate)."""
 PROGRESS_INTERVAL_S = 10.0
 
 
@@ -129,8 +128,7 @@ def train_step(model: SentimentRNN, optim: torch.optim.Optimizer, ids: torch.Ten
                ) -> tuple[float, int] | None:
     """One Adam step on a batch: ``(mean loss, correct predictions)``, or ``None`` without
     updating when the loss or the gradient norm is not finite (divergence)."""
-    logits = model(ids, lengths)
-    loss = F.binary_cross_entropy_with_logits(logits, labels)
+    loss, correct = classification_loss(model(ids, lengths), labels)
     optim.zero_grad(set_to_none=True)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
@@ -138,7 +136,7 @@ def train_step(model: SentimentRNN, optim: torch.optim.Optimizer, ids: torch.Ten
     if not (np.isfinite(value) and torch.isfinite(norm).item()):
         return None
     optim.step()
-    return value, int(((logits.detach() > 0).float() == labels).sum().item())
+    return value, int(correct.item())
 
 
 class _Run:
@@ -149,6 +147,7 @@ class _Run:
                  work_dir: Path, progress: bool, meta: dict, fingerprint: str,
                  on_epoch_end: Callable[[int, int], None] | None) -> None:
         self.splits, self.arch, self.vocab_size = splits, arch, vocab_size
+        self.n_classes = max(split.n_classes for split in splits.values())
         self.model_cfg, self.cfg, self.seed, self.device = model_cfg, train_cfg, seed, device
         self.work_dir, self.progress, self.meta = work_dir, progress, meta
         self.fingerprint, self.on_epoch_end = fingerprint, on_epoch_end
@@ -209,7 +208,7 @@ class _Run:
         m = self.model_cfg
         model = build_model(self.arch, self.vocab_size, m.embed_dim, m.hidden_size, m.num_layers,
                             recurrent_init=m.recurrent_init, dropout_embed=hp["dropout_embed"],
-                            dropout_final=hp["dropout_final"])
+                            dropout_final=hp["dropout_final"], n_classes=self.n_classes)
         model.to(self.device)
         optim = make_optimizer(model, lr=hp["lr"], weight_decay=hp["weight_decay"],
                                l2_form=self.cfg.l2_form, l2_params=self.cfg.l2_params)
@@ -290,10 +289,11 @@ class _Run:
                "tokens_per_s": tokens / seconds if seconds > 0 else 0.0,
                "padding_fraction": padding_fraction(split.lengths, batches),
                "diverged": diverged}
-        if not diverged and row["train_loss"] > DIVERGED_LOSS:
+        constant = float(np.log(self.n_classes))
+        if not diverged and row["train_loss"] > DIVERGED_LOSS * constant:
             log.warning("%s trial %d epoch %d: mean training loss %.3g is far above a constant "
                         "predictor's %.3f; treating the trial as diverged", self.arch, k, epoch,
-                        row["train_loss"], np.log(2))
+                        row["train_loss"], constant)
             row["diverged"] = diverged = True
         if not diverged:
             vloss, vacc = evaluate(model, self.splits["valid"], cfg.eval_batch_size, self.device)
@@ -377,7 +377,8 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
                on_epoch_end: Callable[[int, int], None] | None = None) -> TrainResult:
     """Train ``arch`` on ``train``, choose on ``valid``, report ``test`` (see module docstring).
 
-    Frames have columns ``ids`` (token ids, 0 = pad), ``label`` (0/1) and ``length``.
+    Frames have columns ``ids`` (token ids, 0 = pad), ``label`` (0/1, or the class 0..K-1:
+    the model then has K class logits) and ``length``.
     ``meta`` goes into the trial checkpoints (e.g. a vocabulary hash) and the resume
     fingerprint. ``on_epoch_end(trial, epoch)`` runs after each epoch's state is on disk.
     ``history`` and ``metrics`` hold no wall times, so identical work gives identical tables
@@ -446,7 +447,7 @@ def train_cell(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, *, 
 def _warn_if_chance(arch: str, valid_acc: float, valid: EncodedSplit) -> None:
     """Log a warning when the chosen model is no better than always answering the majority
     label: a run that 'succeeded' without learning deserves a loud line in the log."""
-    majority = float(max(valid.labels.mean(), 1 - valid.labels.mean()))
+    majority = float(np.bincount(valid.labels.astype(np.int64)).max() / len(valid))
     if valid_acc <= majority + 0.01:
         log.warning("%s: validation accuracy %.4f is at chance level (majority label %.4f); "
                     "the model did not learn; try a smaller training.lr or more epochs", arch,

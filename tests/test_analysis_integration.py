@@ -1,0 +1,160 @@
+"""Attractor dimension with K classes: the pieces against independent computations, and trained
+gated networks on the synthetic K-class language against the known answer, K - 1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import subspace_angles
+
+from rnn_dynamics.analysis.integration import (
+    analyse_integration,
+    evidence_words,
+    participation_dimension,
+    predicted_dimension,
+    readout_subspace,
+    real_basis,
+    subspace_overlap,
+)
+from rnn_dynamics.data.prepare import prepare_dataset, read_split
+from rnn_dynamics.figures.integration import plot_integration
+from rnn_dynamics.training.loop import train_cell
+
+from .figure_layout import assert_readable
+
+
+def _class_counts(profiles: np.ndarray, total: int, seed: int = 0) -> np.ndarray:
+    """Word counts [V, K] drawn from per-word class profiles (rows sum to anything)."""
+    rng = np.random.default_rng(seed)
+    p = profiles / profiles.sum(axis=0, keepdims=True)
+    return np.stack([rng.multinomial(total, p[:, k]) for k in range(p.shape[1])], axis=1)
+
+
+def test_unordered_classes_predict_k_minus_1_dimensions():
+    for k in (3, 4, 5):
+        own = np.kron(np.eye(k), np.ones((5, 1))) * 4 + 1      # 5 evidence words per class
+        filler = np.ones((30, k)) * 10
+        counts = _class_counts(np.vstack([np.ones((1, k)), own, filler]), 200_000)
+        dim, ratio = predicted_dimension(counts)
+        assert dim == k - 1
+        assert ratio.max() / ratio.min() < 1.5              # exchangeable classes: equal spread
+
+
+def test_ordered_ratings_predict_one_dimension():
+    k = 5
+    grade = np.linspace(0.0, 1.0, k)
+    words = [np.exp(3 * s * (grade - 0.5)) for s in np.linspace(-1, 1, 21)]   # graded words
+    counts = _class_counts(np.vstack([np.ones(k), *words, np.ones((30, k)) * 5]), 300_000)
+    dim, ratio = predicted_dimension(counts)
+    assert dim == 1 and ratio[0] > 0.9
+
+
+def test_subspace_overlap_is_the_mean_squared_cosine_of_principal_angles():
+    rng = np.random.default_rng(0)
+    a = np.linalg.qr(rng.normal(size=(20, 3)))[0]
+    b = np.linalg.qr(rng.normal(size=(20, 2)))[0]
+    expected = np.mean(np.cos(subspace_angles(a, b)) ** 2)
+    assert subspace_overlap(a, b) == pytest.approx(expected, rel=1e-10)
+    assert subspace_overlap(a, a) == pytest.approx(1.0)
+
+
+def test_readout_subspace_ignores_a_shift_common_to_all_logits():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(3, 10))
+    shifted = w + rng.normal(size=(1, 10))        # adds the same direction to every logit
+    q, q_shifted = readout_subspace(w), readout_subspace(shifted)
+    assert q.shape == (10, 2)
+    assert subspace_overlap(q, q_shifted) == pytest.approx(1.0)
+    centred = w - w.mean(axis=0)
+    assert np.allclose(q @ q.T @ centred.T, centred.T)
+
+
+def test_complex_pair_spans_its_real_plane():
+    v = np.array([[1 + 1j], [1j], [0]], dtype=complex) / np.sqrt(3)
+    basis = real_basis(v)
+    assert basis.shape == (3, 2)
+    assert subspace_overlap(basis, np.eye(3)[:, :2]) == pytest.approx(1.0)
+
+
+def test_participation_dimension_counts_equal_directions():
+    assert participation_dimension([1.0, 1.0, 1.0]) == pytest.approx(3.0)
+    assert participation_dimension([1.0, 0.0, 0.0]) == pytest.approx(1.0)
+
+
+def test_evidence_words_pick_each_class_s_own_words_and_neutral_filler():
+    k = 3
+    own = np.kron(np.eye(k), np.ones((2, 1))) * 4 + 1
+    counts = _class_counts(np.vstack([np.ones((1, k)), own, np.ones((10, k)) * 5]), 100_000)
+    words = evidence_words(counts, n_words=5)
+    for c in range(k):
+        assert sorted(words.loc[words["class"] == c, "id"]) == [1 + 2 * c, 2 + 2 * c]
+    assert set(words.loc[words["class"] == -1, "id"]) <= set(range(7, 17))
+
+
+# ------------------------------------------------------------------ trained networks
+
+TRAIN = {"epochs": 8, "batch_size": 64, "lr": 0.01, "l2_form": "decoupled",
+         "weight_decay": 1.0, "patience": 3}
+
+
+@pytest.fixture(scope="module")
+def categories(tmp_path_factory):
+    """Prepared synthetic K-class splits for K = 3 and 4."""
+    out = {}
+    for k in (3, 4):
+        folder = tmp_path_factory.mktemp(f"categories{k}")
+        prepare_dataset("synthetic_categories", folder, data_dir=None, vocab_size=1000,
+                        valid_fraction=0.1, max_length=None, seed=0,
+                        synthetic={"n_classes": k, "n_train": 4000, "n_valid": 500,
+                                   "n_test": 500})
+        out[k] = {split: read_split(folder, split) for split in ("train", "valid", "test")}
+    return out
+
+
+@pytest.fixture(scope="module")
+def analysed(categories, tmp_path_factory):
+    """``analysed(k, arch)``: test accuracy and integration result of a trained cell (each
+    trained once per module)."""
+    done = {}
+
+    def get(k: int, arch: str):
+        if (k, arch) not in done:
+            splits = categories[k]
+            vocab_size = int(splits["train"]["ids"].explode().max()) + 1
+            result = train_cell(splits["train"], splits["valid"], splits["test"], arch=arch,
+                                vocab_size=vocab_size,
+                                model_cfg={"embed_dim": 16, "hidden_size": 32},
+                                train_cfg=TRAIN, seed=0, device="cpu",
+                                work_dir=tmp_path_factory.mktemp(f"{arch}{k}"), progress=False)
+            out = analyse_integration(result.model, splits["train"], splits["test"],
+                                      ordered=False, n_docs=300, n_starts=256, device="cpu")
+            done[k, arch] = (float(result.metrics["test_acc"].iloc[0]), out)
+        return done[k, arch]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("k", "arch"), [(3, "gru"), (3, "lstm"), (3, "ugrnn"), (4, "gru")])
+def test_trained_gated_networks_integrate_on_k_minus_1_dimensions(analysed, k, arch):
+    test_acc, out = analysed(k, arch)
+    assert test_acc > 0.9
+    row = out.summary.iloc[0]
+    assert row["n_classes"] == k and row["k_minus_1"] == k - 1
+    assert row["measured_dimension"] == k - 1
+    assert row["predicted_dimension"] == k - 1
+    assert row["n_slow_points"] >= 100
+    # evidence words drive the slow modes far more than neutral filler does
+    assert row["evidence_drive"] > 3 * row["neutral_drive"]
+    assert row["readout_alignment"] > 2 * row["readout_alignment_null"]
+    assert set(out.projection["kind"]) == {"state", "fixed_point"}
+
+
+@pytest.mark.slow
+def test_integration_figure_is_readable(analysed, tmp_path):
+    _, out = analysed(3, "gru")
+    fig = plot_integration(out.projection, out.spectrum, out.summary,
+                           dataset="synthetic_categories", arch="gru")
+    assert_readable(fig)
+    assert [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes] == ["(a) States and slow points",
+                                                   "(b) Slow points' PCA", "(c) Slowest modes"]
