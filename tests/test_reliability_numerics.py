@@ -14,7 +14,15 @@ import torch
 from rnn_dynamics.errors import NumericalError
 from rnn_dynamics.io import read_parquet, write_parquet
 from rnn_dynamics.models import build_model, save_model
-from rnn_dynamics.pipeline.analysis import run_analysis_stage, run_dimensionality_stage
+from rnn_dynamics.analysis import stages
+from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.dimensionality import run_dimensionality_stage
+
+STAGE_FUNCTIONS = {"states": stages.run_states_stage, "fixed_points": stages.run_fixed_point_stage,
+                   "exact_fixed_points": stages.run_exact_fixed_points_stage,
+                   "spectra": stages.run_spectra_stage, "geometry": stages.run_geometry_stage,
+                   "word_effects": stages.run_word_effects_stage,
+                   "linearised": stages.run_linearised_stage}
 from rnn_dynamics.pipeline.training import train_grid_cell
 from rnn_dynamics.tables.line_attractor import TABLES, line_attractor_table, summarise_cell
 from rnn_dynamics.training import loop as loop_module
@@ -69,7 +77,7 @@ def test_nothing_converges_yet_every_stage_writes_its_table(cell, tmp_path, capl
     with caplog.at_level(logging.WARNING, logger="rnn_dynamics"):
         for stage, kwargs in args.items():
             path = out / f"{stage}.parquet"
-            written[stage] = run_analysis_stage(stage, cell["model"], tables, path, kwargs)
+            written[stage] = run_stage(STAGE_FUNCTIONS[stage], cell["model"], tables, path, kwargs)
             assert path.is_file(), stage
             tables[stage] = path
     fixed = read_parquet(out / "fixed_points.parquet")
@@ -99,7 +107,7 @@ def test_a_search_that_keeps_very_few_points_still_completes(cell, tmp_path):
                           ("exact_fixed_points", {"device": "cpu"}), ("spectra", {"device": "cpu"}),
                           ("geometry", {}), ("word_effects", {"n_words": 3, "device": "cpu"}),
                           ("linearised", {"n_docs": 10, "device": "cpu"})]:
-        run_analysis_stage(stage, cell["model"], tables, out / f"{stage}.parquet", kwargs)
+        run_stage(STAGE_FUNCTIONS[stage], cell["model"], tables, out / f"{stage}.parquet", kwargs)
         tables[stage] = out / f"{stage}.parquet"
     kept = int(read_parquet(out / "fixed_points.parquet")["kept"].sum())
     assert 1 <= kept <= 3

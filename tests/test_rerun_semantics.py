@@ -219,13 +219,16 @@ def test_editing_analysis_code_reruns_analysis_and_downstream_only(demo, edit_co
     result = plan(demo, pythonpath=edit_copy("analysis/spectra.py"))
     planned = set(result["stats"])
     assert not planned & UPSTREAM, "upstream of the analysis stage must not rerun"
-    assert ANALYSIS_RULES <= planned
-    for rule in ANALYSIS_RULES:
+    # the fixed-point solver uses spectra.py (its stability labels), so it and every stage
+    # reading its table rerun; the visited states and their PCA use neither and stay
+    after_solver = ANALYSIS_RULES - {"dimensionality", "states"}
+    assert after_solver <= planned and not planned & {"dimensionality", "states"}
+    for rule in after_solver:
         assert _cells(result, rule) == set(ARCHS)
-    # Snakemake gives one reason per job: the code hash for the stage's first rules, updated
-    # inputs for the rest (whose own hash changed as well)
+    # Snakemake gives one reason per job: the code hash for the solver, updated inputs for
+    # what follows it (whose own hash may have changed as well)
     for job in result["jobs"]:
-        if job["rule"] in {"dimensionality", "states"}:
+        if job["rule"] == "fixed_points":
             assert "Params have changed" in job["reason"], job
     # the context stages' script reaches analysis/spectra.py (the modifier subspace uses it):
     # they rerun for their own code hash; what reads analysis tables reruns downstream; the
@@ -238,6 +241,22 @@ def test_editing_analysis_code_reruns_analysis_and_downstream_only(demo, edit_co
             assert "Params have changed" in job["reason"], job
         if job["rule"] in CELL_FIGURES:
             assert "Input files updated by another job" in job["reason"], job
+
+
+@pytest.mark.slow
+def test_editing_one_stage_s_module_reruns_that_stage_not_the_fixed_point_search(demo, edit_copy):
+    """Granularity is the rule: ``analysis/geometry.py`` is used by the geometry stage (and the
+    context stages); the states, the solver and the stages beside geometry stay."""
+    result = plan(demo, pythonpath=edit_copy("analysis/geometry.py"))
+    planned = set(result["stats"])
+    assert _cells(result, "geometry") == set(ARCHS)
+    assert not planned & (UPSTREAM | {"dimensionality", "states", "fixed_points",
+                                      "exact_fixed_points", "spectra", "word_effects",
+                                      "linearised", "integration"})
+    assert {"fig3", "line_attractor_table"} <= planned
+    for job in result["jobs"]:
+        if job["rule"] == "geometry":
+            assert "Params have changed" in job["reason"], job
 
 
 @pytest.mark.slow

@@ -37,9 +37,8 @@ rule states:
     output:
         table=f"{ANALYSIS}/states.parquet",
     params:
-        stage="states",
         args=analysis_args("states"),
-        code=code("analysis_stage.py"),
+        code=code("states.py"),
     log:
         "logs/analysis/{dataset}/{arch}/states.log",
     benchmark:
@@ -51,7 +50,7 @@ rule states:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/states.py"
 
 
 rule fixed_points:
@@ -61,9 +60,8 @@ rule fixed_points:
     output:
         table=f"{ANALYSIS}/fixed_points.parquet",
     params:
-        stage="fixed_points",
         args=analysis_args("fixed_points"),
-        code=code("analysis_stage.py"),
+        code=code("fixed_points.py"),
     log:
         "logs/analysis/{dataset}/{arch}/fixed_points.log",
     benchmark:
@@ -76,7 +74,7 @@ rule fixed_points:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/fixed_points.py"
 
 
 rule exact_fixed_points:
@@ -86,9 +84,8 @@ rule exact_fixed_points:
     output:
         table=f"{ANALYSIS}/exact_fixed_points.parquet",
     params:
-        stage="exact_fixed_points",
         args=analysis_args("exact_fixed_points"),
-        code=code("analysis_stage.py"),
+        code=code("exact_fixed_points.py"),
     log:
         "logs/analysis/{dataset}/{arch}/exact_fixed_points.log",
     benchmark:
@@ -100,7 +97,7 @@ rule exact_fixed_points:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/exact_fixed_points.py"
 
 
 rule spectra:
@@ -112,9 +109,8 @@ rule spectra:
     output:
         table=f"{ANALYSIS}/spectra.parquet",
     params:
-        stage="spectra",
         args=analysis_args("spectra"),
-        code=code("analysis_stage.py"),
+        code=code("spectra.py"),
     log:
         "logs/analysis/{dataset}/{arch}/spectra.log",
     benchmark:
@@ -126,7 +122,7 @@ rule spectra:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/spectra.py"
 
 
 rule geometry:
@@ -137,9 +133,8 @@ rule geometry:
     output:
         table=f"{ANALYSIS}/geometry.parquet",
     params:
-        stage="geometry",
         args=analysis_args("geometry"),
-        code=code("analysis_stage.py"),
+        code=code("geometry.py"),
     log:
         "logs/analysis/{dataset}/{arch}/geometry.log",
     benchmark:
@@ -151,7 +146,7 @@ rule geometry:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/geometry.py"
 
 
 rule word_effects:
@@ -163,9 +158,8 @@ rule word_effects:
     output:
         table=f"{ANALYSIS}/word_effects.parquet",
     params:
-        stage="word_effects",
         args=analysis_args("word_effects"),
-        code=code("analysis_stage.py"),
+        code=code("word_effects.py"),
     log:
         "logs/analysis/{dataset}/{arch}/word_effects.log",
     benchmark:
@@ -177,7 +171,7 @@ rule word_effects:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/word_effects.py"
 
 
 rule linearised:
@@ -188,9 +182,8 @@ rule linearised:
     output:
         table=f"{ANALYSIS}/linearised.parquet",
     params:
-        stage="linearised",
         args=analysis_args("linearised"),
-        code=code("analysis_stage.py"),
+        code=code("linearised.py"),
     log:
         "logs/analysis/{dataset}/{arch}/linearised.log",
     benchmark:
@@ -202,4 +195,4 @@ rule linearised:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/analysis_stage.py"
+        "../scripts/linearised.py"

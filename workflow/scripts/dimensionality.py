@@ -1,5 +1,5 @@
 """Rule dimensionality: PCA of visited states, trained model vs an untrained twin."""
-from rnn_dynamics.pipeline.analysis import run_dimensionality_stage
+from rnn_dynamics.pipeline.dimensionality import run_dimensionality_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

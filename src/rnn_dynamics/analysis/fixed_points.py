@@ -66,6 +66,7 @@ from torch import Tensor, nn
 from ..errors import NumericalError
 from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
+from .kept_points import explain_no_fixed_points, has_fixed_points, points_from_table
 from .spectra import MARGIN, mode_order
 
 Step = Callable[[Tensor, Tensor], Tensor]
@@ -498,35 +499,6 @@ def find_fixed_points_adam(step: Step, starts: Tensor, input_dim: int, *, tol: f
 
 
 # --------------------------------------------------------------------------- helpers
-
-def points_from_table(table: pd.DataFrame, *, kept_only: bool = True) -> np.ndarray:
-    """Coordinates [K, N] (float32) of the kept (or all) rows of a fixed-point table."""
-    rows = table[table["kept"]] if kept_only else table
-    if len(rows) == 0:
-        n = len(table["h"].iloc[0]) if len(table) else 0
-        return np.zeros((0, n), dtype=np.float32)
-    return np.stack([np.asarray(v, dtype=np.float32) for v in rows["h"]])
-
-
-def has_fixed_points(table: pd.DataFrame) -> bool:
-    """True when at least one point converged and survived de-duplication and outlier removal."""
-    return bool(len(table)) and bool(table["kept"].any())
-
-
-def explain_no_fixed_points(table: pd.DataFrame) -> str:
-    """A sentence for reports when :func:`has_fixed_points` is False (empty string otherwise)."""
-    if has_fixed_points(table):
-        return ""
-    if len(table) == 0:
-        return "No fixed-point search was run (no starts)."
-    q = table["q"].to_numpy()
-    finite = q[np.isfinite(q)]
-    best = f"{finite.min():.3g}" if len(finite) else "nan"
-    n_conv = int(table["converged"].sum())
-    return (f"No fixed points kept: {n_conv} of {len(table)} starts reached the tolerance "
-            f"(lowest q = 1/N||h - F(h,0)||^2 = {best}); {int(table['outlier'].sum())} were "
-            "outliers. Loosen the tolerance, add iterations or check that the model is trained.")
-
 
 def require_fixed_points(table: pd.DataFrame) -> np.ndarray:
     """Kept points, or a :class:`NumericalError` explaining why there are none."""

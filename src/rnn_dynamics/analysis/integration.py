@@ -55,6 +55,7 @@ from ..runtime import resolve_device
 from . import fixed_points as fp
 from .jacobians import jacobians
 from .spectra import eigendecompose, time_constants
+from .stages._common import _padded as padded
 from .states import collect_states, pca_variance, pcs_for_variance
 
 VARIANCE = 0.9
@@ -166,15 +167,6 @@ def subspace_overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a.T @ b) ** 2 / m) if m else float("nan")
 
 
-def _padded(frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
-    seqs = [np.asarray(v, dtype=np.int64) for v in frame["ids"]]
-    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-    ids = torch.zeros(len(seqs), int(lengths.max()), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.from_numpy(s)
-    return ids, lengths
-
-
 def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
                         ordered: bool, n_docs: int = 500, n_starts: int = 256,
                         noise_std: float = 0.01, tol: float = fp.TOL,
@@ -195,7 +187,7 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     dev = resolve_device(device)
     model.to(dev).eval()
     k = int(model.n_classes)
-    ids, lengths = _padded(test)
+    ids, lengths = padded(test, np.arange(len(test)))
     states, trajs, docs = collect_states(model, ids, lengths, n_docs, seed)
     starts, _ = fp.sample_starts(states.to(dev), n_starts, noise_std=noise_std, seed=seed)
     table = fp.find_fixed_points(model.step, starts, model.input_dim, tol=tol,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..analysis.fixed_points import points_from_table
+from ..analysis.kept_points import points_from_table
 from ..io import write_parquet
 from ..runtime import resolve_device
 from .augmented_bow import VARIANTS, fit_augmented_bow

@@ -1,0 +1,49 @@
+"""Helpers every line-attractor stage module uses (no science here)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from ...io import write_parquet
+from ...runtime import resolve_device
+
+PathLike = str | os.PathLike
+
+__all__ = ["PathLike", "write_parquet", "_kept", "_padded", "_prepare", "_stack", "_write_empty"]
+
+
+def _prepare(model: Any, device: str) -> torch.device:
+    dev = resolve_device(device)
+    model.to(dev)
+    model.eval()
+    return dev
+
+
+def _padded(test: pd.DataFrame, rows: np.ndarray) -> tuple[Tensor, Tensor]:
+    """Padded ids [B, T] (pad 0) and lengths [B] for the given rows of the test table."""
+    seqs = [np.asarray(test["ids"].iloc[r], dtype=np.int64) for r in rows]
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    ids = torch.zeros(len(seqs), int(lengths.max()) if len(seqs) else 0, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.from_numpy(s)
+    return ids, lengths
+
+
+def _stack(column: pd.Series, dtype=np.float32) -> np.ndarray:
+    return np.stack([np.asarray(v, dtype=dtype) for v in column])
+
+
+def _kept(fixed_points: pd.DataFrame) -> pd.DataFrame:
+    return fixed_points[fixed_points["kept"]].reset_index(drop=True)
+
+
+def _write_empty(columns: list[str], out_path: PathLike) -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    write_parquet(df, out_path)
+    return df
