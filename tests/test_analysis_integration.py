@@ -9,6 +9,7 @@ from scipy.linalg import subspace_angles
 
 from rnn_dynamics.analysis.integration import (
     analyse_integration,
+    class_word_counts,
     evidence_words,
     participation_dimension,
     predicted_dimension,
@@ -28,6 +29,19 @@ def _class_counts(profiles: np.ndarray, total: int, seed: int = 0) -> np.ndarray
     rng = np.random.default_rng(seed)
     p = profiles / profiles.sum(axis=0, keepdims=True)
     return np.stack([rng.multinomial(total, p[:, k]) for k in range(p.shape[1])], axis=1)
+
+
+def test_class_word_counts_match_a_plain_count():
+    from collections import Counter
+
+    rng = np.random.default_rng(3)
+    docs = [rng.integers(0, 12, size=rng.integers(1, 9)) for _ in range(40)]
+    labels = rng.integers(0, 3, size=40)
+    expected = Counter((int(w), int(c)) for doc, c in zip(docs, labels) for w in doc)
+    counts = class_word_counts(docs, labels, 12, 3)
+    assert counts.shape == (12, 3)
+    assert {(w, c): int(counts[w, c]) for w in range(12) for c in range(3)
+            if counts[w, c]} == dict(expected)
 
 
 def test_unordered_classes_predict_k_minus_1_dimensions():

@@ -19,9 +19,8 @@ from typing import Any, Mapping
 import jsonschema
 import yaml
 
-from .data.prepare import SYNTHETIC_SIZES, synthetic_config
+from .data.prepare import SYNTHETIC_SIZES, categorical_config, synthetic_config
 from .data.synthetic import SyntheticLanguage
-from .data.synthetic_categories import CategoricalLanguage
 from .errors import ConfigError
 
 PRESETS = ("demo", "quick", "paper")
@@ -198,10 +197,8 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         synthetic_config(syn)        # the language definition, checked before any job starts
     except ConfigError as err:
         raise ConfigError(f"config key 'synthetic': {err}") from None
-    categories = {k: v for k, v in config.get("synthetic_categories", {}).items()
-                  if k not in SYNTHETIC_SIZES}
     try:
-        CategoricalLanguage.from_dict(categories)
+        categorical_config(config.get("synthetic_categories", {}))
     except ConfigError as err:
         raise ConfigError(f"config key {err}") from None
     context = config["context"]

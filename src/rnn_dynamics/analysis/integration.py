@@ -90,10 +90,13 @@ def participation_dimension(variances: np.ndarray) -> float:
 def class_word_counts(ids: list[np.ndarray] | pd.Series, labels: np.ndarray, vocab_size: int,
                       n_classes: int) -> np.ndarray:
     """Token counts ``[vocab_size, K]``: how often each word occurs in each class's documents."""
-    counts = np.zeros((vocab_size, n_classes), dtype=np.int64)
-    for doc, label in zip(ids, labels):
-        counts[:, int(label)] += np.bincount(np.asarray(doc, dtype=np.int64), minlength=vocab_size)
-    return counts
+    docs = [np.asarray(doc, dtype=np.int64) for doc in ids]
+    if not docs:
+        return np.zeros((vocab_size, n_classes), dtype=np.int64)
+    tokens = np.concatenate(docs)
+    classes = np.repeat(np.asarray(labels, dtype=np.int64), [len(doc) for doc in docs])
+    flat = np.bincount(tokens * n_classes + classes, minlength=vocab_size * n_classes)
+    return flat.reshape(vocab_size, n_classes)
 
 
 def evidence_vectors(counts: np.ndarray, alpha: float = 1.0) -> np.ndarray:

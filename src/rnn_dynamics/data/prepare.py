@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -193,53 +194,66 @@ def _synthetic_splits(
     config: Mapping[str, Any], seed: int
 ) -> tuple[dict[str, Split], dict[str, Any]]:
     sizes, lang = synthetic_config(config)
-    splits = {}
-    for purpose, split in enumerate(SPLITS, start=10):
-        state = int(np.random.SeedSequence([seed, purpose]).generate_state(1)[0])
-        frame = generate(lang, sizes[f"n_{split}"], state)
-        splits[split] = (list(frame["tokens"]), frame["label"].to_numpy(np.int8))
-    source = {
-        "archive": "",
-        "sha256": "",
-        "official_checksum": True,
+    return _generated_splits(partial(generate, lang), sizes, seed, 10), {
+        **_GENERATED_SOURCE,
         "note": "synthetic sentiment language (rnn_dynamics.data.synthetic)",
         "synthetic_language": json.dumps(lang.to_dict(), sort_keys=True),
     }
-    return splits, source
 
 
 def _categorical_splits(
     config: Mapping[str, Any], seed: int
 ) -> tuple[dict[str, Split], dict[str, Any]]:
-    sizes = {key: config.get(key, value) for key, value in SYNTHETIC_SIZES.items()}
-    lang = CategoricalLanguage.from_dict({k: v for k, v in config.items() if k not in sizes})
-    splits = {}
-    for purpose, split in enumerate(SPLITS, start=20):
-        state = int(np.random.SeedSequence([seed, purpose]).generate_state(1)[0])
-        frame = generate_categories(lang, sizes[f"n_{split}"], state)
-        splits[split] = (list(frame["tokens"]), frame["label"].to_numpy(np.int8))
-    source = {
-        "archive": "",
-        "sha256": "",
-        "official_checksum": True,
+    sizes, lang = categorical_config(config)
+    return _generated_splits(partial(generate_categories, lang), sizes, seed, 20), {
+        **_GENERATED_SOURCE,
         "note": "synthetic categorical language (rnn_dynamics.data.synthetic_categories)",
         "synthetic_language": json.dumps(lang.to_dict(), sort_keys=True),
     }
-    return splits, source
 
 
-def synthetic_config(config: Mapping[str, Any]) -> tuple[dict[str, int], SyntheticLanguage]:
-    """Split the ``synthetic`` config into split sizes and the language definition."""
+_GENERATED_SOURCE = {"archive": "", "sha256": "", "official_checksum": True}
+
+
+def _generated_splits(draw, sizes: Mapping[str, int], seed: int, first_purpose: int
+                      ) -> dict[str, Split]:
+    """Each split drawn by ``draw(n, state)`` (a frame with ``tokens`` and ``label``) from
+    its own seeded stream, numbered from ``first_purpose`` (one range per language)."""
+    splits = {}
+    for purpose, split in enumerate(SPLITS, start=first_purpose):
+        state = int(np.random.SeedSequence([seed, purpose]).generate_state(1)[0])
+        frame = draw(sizes[f"n_{split}"], state)
+        splits[split] = (list(frame["tokens"]), frame["label"].to_numpy(np.int8))
+    return splits
+
+
+def _split_sizes(config: Mapping[str, Any], section: str
+                 ) -> tuple[dict[str, int], dict[str, Any]]:
+    """``n_train`` / ``n_valid`` / ``n_test`` of a generated language's config (defaults
+    :data:`SYNTHETIC_SIZES`), and the rest of it."""
     sizes = dict(SYNTHETIC_SIZES)
     rest = {}
     for key, value in config.items():
         if key in SYNTHETIC_SIZES:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"synthetic.{key} = {value!r}: must be an integer >= 1")
+                raise ConfigError(f"{section}.{key} = {value!r}: must be an integer >= 1")
             sizes[key] = value
         else:
             rest[key] = value
+    return sizes, rest
+
+
+def synthetic_config(config: Mapping[str, Any]) -> tuple[dict[str, int], SyntheticLanguage]:
+    """Split the ``synthetic`` config into split sizes and the language definition."""
+    sizes, rest = _split_sizes(config, "synthetic")
     return sizes, SyntheticLanguage.from_dict(rest)
+
+
+def categorical_config(config: Mapping[str, Any]
+                       ) -> tuple[dict[str, int], CategoricalLanguage]:
+    """Split the ``synthetic_categories`` config into split sizes and the language."""
+    sizes, rest = _split_sizes(config, "synthetic_categories")
+    return sizes, CategoricalLanguage.from_dict(rest)
 
 
 def stratified_split(

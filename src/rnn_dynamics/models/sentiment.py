@@ -166,10 +166,6 @@ class SentimentRNN(nn.Module):
         """Logit of "positive" from flat states ``[..., N] -> [...]`` (binary models)."""
         return self.readout(h[..., self._readout_slice()]).squeeze(-1)
 
-    def readout_logits(self, h: Tensor) -> Tensor:
-        """Class logits from flat states: ``[..., N] -> [..., K]`` (``[..., 1]`` if binary)."""
-        return self.readout(h[..., self._readout_slice()])
-
     def readout_matrix(self) -> Tensor:
         """Readout weights in flat-state coordinates, ``[K_out, N]`` (one row if binary)."""
         w = self.readout.weight
@@ -178,10 +174,9 @@ class SentimentRNN(nn.Module):
                           w.new_zeros(w.shape[0], self.state_dim - sl.stop)], dim=1)
 
     def readout_vector(self) -> Tensor:
-        """Readout weight in flat-state coordinates: ``logit = h @ w + readout.bias``."""
-        w = self.readout.weight[0]
-        sl = self._readout_slice()
-        return torch.cat([w.new_zeros(sl.start), w, w.new_zeros(self.state_dim - sl.stop)])
+        """Readout weight in flat-state coordinates: ``logit = h @ w + readout.bias`` (binary
+        models; the first row of :meth:`readout_matrix`)."""
+        return self.readout_matrix()[0]
 
     # ---- fused paths ------------------------------------------------------------------
     def _run_layers(self, ids: Tensor) -> tuple[list[Tensor], list[Tensor], Tensor]:
