@@ -20,11 +20,11 @@ from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts
 from rnn_dynamics.analysis.states import collect_states, pca_variance
 from rnn_dynamics.baselines.bow import fit_bow
 from rnn_dynamics.context import stages as ctx
-from rnn_dynamics.context.probe import padded
 from rnn_dynamics.data import synthetic
 from rnn_dynamics.data import vocab as vocab_mod
 from rnn_dynamics.io import read_parquet, write_parquet
 from rnn_dynamics.models import SentimentRNN, build_model, load_model, save_model
+from rnn_dynamics.padding import padded
 from rnn_dynamics.training import ModelConfig, TrainConfig, train_cell
 
 TRAIN_EPOCHS, TRAIN_PATIENCE = 20, 5
@@ -96,17 +96,17 @@ def run_context_tables(cell: Cell, out: Path) -> dict[str, pd.DataFrame]:
         fps = find_fixed_points(m.step, starts, m.input_dim, tol=1e-8)
         common = {"probe_cfg": PROBE_CFG, "device": "cpu"}
         mods = ctx.run_modifier_stage(m, t, cell.coefs, out / "modifiers.parquet",
-                                         top_k=None, **common)
-        sub = ctx.run_subspace_stage(m, t, cell.coefs, mods, out / "subspace.parquet",
-                                        fixed_points=fps, n_modifiers=N_MODIFIERS, **common)
+                                      top_k=None, **common)
+        sub = ctx.run_subspace_stage(m, t, cell.coefs, mods, fps, out / "subspace.parquet",
+                                     n_modifiers=N_MODIFIERS, **common)
         dyn = ctx.run_dynamics_stage(m, t, cell.coefs, mods, out / "dynamics.parquet",
-                                        n_modifiers=N_MODIFIERS, max_gap=8, **common)
+                                     n_modifiers=N_MODIFIERS, max_gap=8, **common)
         pos = ctx.run_position_stage(m, t, cell.coefs, sub, out / "position.parquet",
-                                        **common)
+                                     **common)
         ctx.run_augmented_bow_stage(m, cell.train, cell.valid, t, cell.vocab, dyn, pos,
-                                       out / "augmented.parquet", device="cpu")
+                                    out / "augmented.parquet", device="cpu")
         ctx.run_perturbation_stage(m, t, cell.coefs, mods, sub, out / "perturbation.parquet",
-                                      n_modifiers=N_MODIFIERS, n_docs=1000, **common)
+                                   n_modifiers=N_MODIFIERS, n_docs=1000, **common)
     finally:
         torch.set_num_threads(threads)
     names = ("modifiers", "subspace", "dynamics", "position", "augmented", "perturbation")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_dynamics.context import stages
 from rnn_dynamics.context.augmented_bow import AUGMENTED_COLUMNS
 from rnn_dynamics.context.dynamics import DYNAMICS_COLUMNS
 from rnn_dynamics.context.modifiers import MIN_SCORE, MODIFIER_COLUMNS
 from rnn_dynamics.context.perturbation import PERTURBATION_COLUMNS
 from rnn_dynamics.context.position import POSITION_COLUMNS
 from rnn_dynamics.context.subspace import SUBSPACE_COLUMNS
+from rnn_dynamics.tables.context import context_summary
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +129,9 @@ def test_position_effects_are_measured_against_controls(context_tables):
 
 def test_context_summary_has_one_row_with_the_headline_numbers(lang, context_tables):
     t = context_tables
-    row = stages.context_summary(t["modifiers"], t["subspace"], t["dynamics"], t["position"],
-                                 t["augmented"], t["perturbation"], dataset="synthetic",
-                                 arch="gru").iloc[0]
+    row = context_summary(t["modifiers"], t["subspace"], t["dynamics"], t["position"],
+                          t["augmented"], t["perturbation"], dataset="synthetic",
+                          arch="gru").iloc[0]
     assert row["dataset"] == "synthetic" and row["arch"] == "gru"
     assert set(row["top_modifiers"]) == set(lang.negators) | set(lang.intensifiers)
     assert row["subspace_dim"] >= 1

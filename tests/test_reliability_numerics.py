@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
+from rnn_dynamics.analysis import stages
 from rnn_dynamics.errors import NumericalError
 from rnn_dynamics.io import read_parquet, write_parquet
 from rnn_dynamics.models import build_model, save_model
-from rnn_dynamics.analysis import stages
-from rnn_dynamics.pipeline.analysis import run_stage
 from rnn_dynamics.pipeline.dimensionality import run_dimensionality_stage
+from rnn_dynamics.pipeline.stage import run_stage
 
 STAGE_FUNCTIONS = {"states": stages.run_states_stage, "fixed_points": stages.run_fixed_point_stage,
                    "exact_fixed_points": stages.run_exact_fixed_points_stage,

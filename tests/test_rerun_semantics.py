@@ -230,15 +230,13 @@ def test_editing_analysis_code_reruns_analysis_and_downstream_only(demo, edit_co
     for job in result["jobs"]:
         if job["rule"] == "fixed_points":
             assert "Params have changed" in job["reason"], job
-    # the context stages' script reaches analysis/spectra.py (the modifier subspace uses it):
-    # they rerun for their own code hash; what reads analysis tables reruns downstream; the
-    # training-side tables, which reach neither, stay
-    assert {"modifiers", "subspace", "position", "augmented_bow", "perturbation",
+    # the modifier subspace reads the fixed points (and reaches spectra.py itself), so it and
+    # the stages reading its table rerun; the modifier ranking and the modifier dynamics reach
+    # neither and stay, as do the training-side tables
+    assert {"subspace", "position", "augmented_bow", "perturbation",
             "line_attractor_table", "context_table", "fig6"} | CELL_FIGURES <= planned
-    assert not planned & {"accuracy_table", "search_table"}
+    assert not planned & {"modifiers", "modifier_dynamics", "accuracy_table", "search_table"}
     for job in result["jobs"]:
-        if job["rule"] == "modifiers":
-            assert "Params have changed" in job["reason"], job
         if job["rule"] in CELL_FIGURES:
             assert "Input files updated by another job" in job["reason"], job
 
@@ -261,8 +259,9 @@ def test_editing_one_stage_s_module_reruns_that_stage_not_the_fixed_point_search
 
 @pytest.mark.slow
 def test_editing_a_module_imported_only_indirectly_reruns_its_dependents(demo, edit_copy):
-    """``analysis/states.py`` reaches the modifier ranking only through ``context.stages`` ->
-    ``context.probe``: the analysis and context stages rerun, data, training and BoW do not."""
+    """``analysis/states.py`` reaches the modifier ranking only through
+    ``context.stages.modifiers`` -> ``context.probe``: the analysis and context stages rerun,
+    data, training and BoW do not."""
     result = plan(demo, pythonpath=edit_copy("analysis/states.py"))
     planned = set(result["stats"])
     assert _cells(result, "modifiers") == _cells(result, "states") == set(ARCHS)

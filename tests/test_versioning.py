@@ -54,13 +54,13 @@ def test_an_identical_copy_hashes_the_same(package):
 
 def test_editing_a_module_imported_only_indirectly_changes_exactly_its_dependents(package):
     before = _hashes(package)
-    # the modifier ranking (context_stage.py) reaches analysis/states.py only through
-    # context.stages -> context.probe; training, data preparation and the BoW never do
+    # the modifier ranking (modifiers.py) reaches analysis/states.py only through
+    # context.stages.modifiers -> context.probe; training, data preparation and the BoW never do
     states = package / "analysis" / "states.py"
     states.write_text(states.read_text() + "\n# edited\n")
     after = _hashes(package)
     changed = {name for name in before if before[name] != after[name]}
-    assert {"context_stage.py", "states.py", "dimensionality.py"} <= changed
+    assert {"modifiers.py", "states.py", "dimensionality.py"} <= changed
     assert not changed & {"train.py", "prepare_data.py", "bow.py", "accuracy_table.py",
                           "search_table.py", "fixed_points.py", "geometry.py", "spectra.py"}
     for name in changed:

@@ -129,7 +129,7 @@ def context_args(stage):
     return {
         "modifiers": dict(top_k=context["top_k"], **probe, **common),
         "subspace": dict(n_modifiers=context["n_modifiers"], **probe, **common),
-        "dynamics": dict(n_modifiers=context["n_modifiers"], max_gap=context["max_gap"], **probe, **common),
+        "modifier_dynamics": dict(n_modifiers=context["n_modifiers"], max_gap=context["max_gap"], **probe, **common),
         "position": dict(**probe, **common),
         "augmented_bow": dict(C_grid=config["bow"]["C_grid"], seed=config["seed"], **common),
         "perturbation": dict(n_modifiers=context["n_modifiers"], n_docs=context["n_docs"],

@@ -14,9 +14,8 @@ rule modifiers:
     output:
         table=f"{CONTEXT}/modifiers.parquet",
     params:
-        stage="modifiers",
         args=context_args("modifiers"),
-        code=code("context_stage.py"),
+        code=code("modifiers.py"),
     log:
         "logs/context/{dataset}/{arch}/modifiers.log",
     benchmark:
@@ -28,7 +27,7 @@ rule modifiers:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/modifiers.py"
 
 
 rule subspace:
@@ -41,9 +40,8 @@ rule subspace:
     output:
         table=f"{CONTEXT}/subspace.parquet",
     params:
-        stage="subspace",
         args=context_args("subspace"),
-        code=code("context_stage.py"),
+        code=code("subspace.py"),
     log:
         "logs/context/{dataset}/{arch}/subspace.log",
     benchmark:
@@ -55,7 +53,7 @@ rule subspace:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/subspace.py"
 
 
 rule modifier_dynamics:
@@ -67,9 +65,8 @@ rule modifier_dynamics:
     output:
         table=f"{CONTEXT}/dynamics.parquet",
     params:
-        stage="dynamics",
-        args=context_args("dynamics"),
-        code=code("context_stage.py"),
+        args=context_args("modifier_dynamics"),
+        code=code("modifier_dynamics.py"),
     log:
         "logs/context/{dataset}/{arch}/dynamics.log",
     benchmark:
@@ -81,7 +78,7 @@ rule modifier_dynamics:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/modifier_dynamics.py"
 
 
 rule position:
@@ -93,9 +90,8 @@ rule position:
     output:
         table=f"{CONTEXT}/position.parquet",
     params:
-        stage="position",
         args=context_args("position"),
-        code=code("context_stage.py"),
+        code=code("position.py"),
     log:
         "logs/context/{dataset}/{arch}/position.log",
     benchmark:
@@ -107,7 +103,7 @@ rule position:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/position.py"
 
 
 rule augmented_bow:
@@ -122,9 +118,8 @@ rule augmented_bow:
     output:
         table=f"{CONTEXT}/augmented_bow.parquet",
     params:
-        stage="augmented_bow",
         args=context_args("augmented_bow"),
-        code=code("context_stage.py"),
+        code=code("augmented_bow.py"),
     log:
         "logs/context/{dataset}/{arch}/augmented_bow.log",
     benchmark:
@@ -136,7 +131,7 @@ rule augmented_bow:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/augmented_bow.py"
 
 
 rule perturbation:
@@ -149,9 +144,8 @@ rule perturbation:
     output:
         table=f"{CONTEXT}/perturbation.parquet",
     params:
-        stage="perturbation",
         args=context_args("perturbation"),
-        code=code("context_stage.py"),
+        code=code("perturbation.py"),
     log:
         "logs/context/{dataset}/{arch}/perturbation.log",
     benchmark:
@@ -163,4 +157,4 @@ rule perturbation:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/context_stage.py"
+        "../scripts/perturbation.py"

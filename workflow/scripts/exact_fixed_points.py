@@ -1,6 +1,6 @@
 """Rule exact_fixed_points: the kept slow points polished in float64."""
 from rnn_dynamics.analysis.stages.exact_fixed_points import run_exact_fixed_points_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

@@ -1,6 +1,6 @@
 """Rule fixed_points: approximate fixed points of F(., 0) from visited states."""
 from rnn_dynamics.analysis.stages.fixed_points import run_fixed_point_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

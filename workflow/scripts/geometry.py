@@ -1,6 +1,6 @@
 """Rule geometry: manifold direction m, LLE coordinate, r.m overlap."""
 from rnn_dynamics.analysis.stages.geometry import run_geometry_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

@@ -1,6 +1,6 @@
 """Rule linearised: the network linearised around its nearest fixed point."""
 from rnn_dynamics.analysis.stages.linearised import run_linearised_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

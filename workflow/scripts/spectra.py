@@ -1,6 +1,6 @@
 """Rule spectra: spectrum of J_rec and the integrating mode at every kept point."""
 from rnn_dynamics.analysis.stages.spectra import run_spectra_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

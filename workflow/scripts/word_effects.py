@@ -1,6 +1,6 @@
 """Rule word_effects: how valence words drive the integrating mode."""
 from rnn_dynamics.analysis.stages.word_effects import run_word_effects_stage
-from rnn_dynamics.pipeline.analysis import run_stage
+from rnn_dynamics.pipeline.stage import run_stage
 from rnn_dynamics.workflow_glue import logged
 
 with logged(snakemake.log[0], snakemake.threads):

@@ -51,11 +51,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..padding import padded
 from ..runtime import resolve_device
 from . import fixed_points as fp
 from .jacobians import jacobians
 from .spectra import eigendecompose, time_constants
-from .stages._common import _padded as padded
 from .states import collect_states, pca_variance, pcs_for_variance
 
 VARIANCE = 0.9
@@ -190,7 +190,7 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     dev = resolve_device(device)
     model.to(dev).eval()
     k = int(model.n_classes)
-    ids, lengths = padded(test, np.arange(len(test)))
+    ids, lengths = padded(test["ids"], np.arange(len(test)))
     states, trajs, docs = collect_states(model, ids, lengths, n_docs, seed)
     starts, _ = fp.sample_starts(states.to(dev), n_starts, noise_std=noise_std, seed=seed)
     table = fp.find_fixed_points(model.step, starts, model.input_dim, tol=tol,

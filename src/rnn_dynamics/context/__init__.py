@@ -4,11 +4,10 @@ bag-of-words that uses the measured effects, and projections that remove them.
 
 Modules, one job each: :mod:`.probe` (the shared measurement: valence effects of constructed
 token sequences), :mod:`.modifiers`, :mod:`.subspace`, :mod:`.dynamics`, :mod:`.position`,
-:mod:`.augmented_bow`, :mod:`.perturbation`, and :mod:`.stages` (one function per workflow rule).
+:mod:`.augmented_bow`, :mod:`.perturbation`, and :mod:`.stages` (one module and function per workflow rule).
 """
 
 from .stages import (
-    context_summary,
     run_augmented_bow_stage,
     run_dynamics_stage,
     run_modifier_stage,
@@ -18,6 +17,6 @@ from .stages import (
 )
 
 __all__ = [
-    "context_summary", "run_augmented_bow_stage", "run_dynamics_stage",
+    "run_augmented_bow_stage", "run_dynamics_stage",
     "run_modifier_stage", "run_perturbation_stage", "run_position_stage", "run_subspace_stage",
 ]

@@ -29,8 +29,9 @@ import torch
 from torch import Tensor
 
 from ..analysis.geometry import manifold_direction
+from ..padding import padded
 from .dynamics import gain_curve
-from .probe import Hook, Probe, gain, padded, sequence_logits
+from .probe import Hook, Probe, gain, sequence_logits
 from .subspace import orthonormalise
 
 PERTURBATION_COLUMNS = ["condition", "subspace", "mode", "dim", "accuracy", "accuracy_drop",

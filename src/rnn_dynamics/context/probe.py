@@ -39,21 +39,12 @@ from torch import Tensor
 
 from ..analysis.states import collect_states
 from ..analysis.word_effects import select_words
+from ..padding import padded
 
 Hook = Callable[[Tensor, Tensor], Tensor]
 """``hook(h, ids)``: applied to the state after each step, given the token ids just read [B]."""
 
 MAX_ROWS = 32_768  # rows per batched rollout: bounds memory for large models
-
-
-def padded(ids_column: pd.Series, rows: np.ndarray) -> tuple[Tensor, Tensor]:
-    """Padded ids [B, T] (pad 0) and lengths [B] for the given rows of an ``ids`` column."""
-    seqs = [np.asarray(ids_column.iloc[r], dtype=np.int64) for r in rows]
-    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-    ids = torch.zeros(len(seqs), int(lengths.max()) if len(seqs) else 0, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.from_numpy(s)
-    return ids, lengths
 
 
 def _roll(model: Any, h: Tensor, ids: Tensor, hook: Hook | None = None,

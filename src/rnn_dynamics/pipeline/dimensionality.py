@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..analysis.stages._common import _padded
 from ..analysis.states import collect_states, pca_variance
 from ..io import read_parquet, write_parquet
 from ..models import build_model, load_model
+from ..padding import padded
 from ..runtime import resolve_device, seed_everything
 
 
@@ -33,7 +33,7 @@ def run_dimensionality_stage(model_path: str | Path, test_path: str | Path, out_
     frames = []
     for name, model in (("trained", trained), ("untrained", untrained)):
         model.to(dev)
-        ids, lengths = _padded(test, np.arange(len(test)))
+        ids, lengths = padded(test["ids"], np.arange(len(test)))
         with torch.no_grad():
             states, _, _ = collect_states(model, ids.to(dev), lengths.to(dev), n_docs, seed)
         ratio = pca_variance(states.cpu().double().numpy())

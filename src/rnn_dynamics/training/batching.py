@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from ..errors import DataError
+from ..padding import gather_padded
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,8 @@ class EncodedSplit:
     def collate(self, idx: np.ndarray, device: torch.device | str = "cpu"
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Padded ids ``[B, T_max]`` (pad 0 at the end), lengths ``[B]``, labels ``[B]``."""
-        lengths = self.lengths[idx]
-        pos = np.arange(lengths.max())
-        real = pos[None, :] < lengths[:, None]
-        gather = np.where(real, self.offsets[idx][:, None] + pos[None, :], 0)
-        ids = np.where(real, self.tokens[gather], 0)
-        return (torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device),
-                torch.from_numpy(self.labels[idx]).to(device))
+        ids, lengths = gather_padded(self.tokens, self.offsets, self.lengths, idx)
+        return ids.to(device), lengths.to(device), torch.from_numpy(self.labels[idx]).to(device)
 
 
 def length_buckets(lengths: np.ndarray, *, batch_size: int, max_tokens: int | None = None,

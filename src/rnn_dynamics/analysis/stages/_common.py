@@ -8,14 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 
 from ...io import write_parquet
 from ...runtime import resolve_device
 
 PathLike = str | os.PathLike
 
-__all__ = ["PathLike", "write_parquet", "_kept", "_padded", "_prepare", "_stack", "_write_empty"]
+__all__ = ["PathLike", "write_parquet", "_kept", "_prepare", "_stack", "_write_empty"]
 
 
 def _prepare(model: Any, device: str) -> torch.device:
@@ -23,16 +22,6 @@ def _prepare(model: Any, device: str) -> torch.device:
     model.to(dev)
     model.eval()
     return dev
-
-
-def _padded(test: pd.DataFrame, rows: np.ndarray) -> tuple[Tensor, Tensor]:
-    """Padded ids [B, T] (pad 0) and lengths [B] for the given rows of the test table."""
-    seqs = [np.asarray(test["ids"].iloc[r], dtype=np.int64) for r in rows]
-    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-    ids = torch.zeros(len(seqs), int(lengths.max()) if len(seqs) else 0, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.from_numpy(s)
-    return ids, lengths
 
 
 def _stack(column: pd.Series, dtype=np.float32) -> np.ndarray:

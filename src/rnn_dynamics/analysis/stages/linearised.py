@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ...padding import padded
 from ..jacobians import jacobians
 from ..linearised import linearised_accuracy, one_step_errors, run_linearised, unroll
-from ._common import PathLike, _kept, _padded, _prepare, _stack, _write_empty, write_parquet
+from ._common import PathLike, _kept, _prepare, _stack, _write_empty, write_parquet
 
 LINEARISED_COLUMNS = ["doc", "t", "label", "one_step_error", "readout_nonlinear",
                       "readout_linearised", "logit_nonlinear", "logit_linearised",
@@ -49,7 +50,7 @@ def run_linearised_stage(model: Any, fixed_points: pd.DataFrame, test: pd.DataFr
     j_rec, j_inp = jacobians(model.step, pts, input_dim=model.input_dim, chunk_size=chunk_size)
     rng = np.random.default_rng(seed)
     docs = np.sort(rng.choice(len(test), size=min(n_docs, len(test)), replace=False))
-    ids, lengths = _padded(test, docs)
+    ids, lengths = padded(test["ids"], docs)
     ids, lengths = ids.to(dev), lengths.to(dev)
     labels = torch.as_tensor(test["label"].to_numpy()[docs].astype(np.int64), device=dev)
     h0 = model.initial_state().detach().to(dev)

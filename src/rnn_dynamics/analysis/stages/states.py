@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...padding import padded
 from ..states import collect_states, zero_input_speed
-from ._common import PathLike, _padded, _prepare, write_parquet
+from ._common import PathLike, _prepare, write_parquet
 
 STATES_COLUMNS = ["doc", "t", "label", "speed", "h"]
 
@@ -27,7 +28,7 @@ def run_states_stage(model: Any, test: pd.DataFrame, out_path: PathLike, *, n_do
     """
     dev = _prepare(model, device)
     rows = np.arange(len(test))
-    ids, lengths = _padded(test, rows)
+    ids, lengths = padded(test["ids"], rows)
     states, trajs, docs = collect_states(model, ids, lengths, n_docs, seed, batch_size=batch_size)
     speed = zero_input_speed(model.step, states.to(dev), model.input_dim)
     doc_col = np.concatenate([np.full(len(t), d) for t, d in zip(trajs, docs)]).astype(np.int64)

@@ -1,7 +1,8 @@
-"""File-level wrapper of the line-attractor stages: load the model and tables, run one stage.
+"""File-level wrapper of the per-cell stages: load the model and tables, run one stage.
 
-Each rule of ``workflow/rules/analysis.smk`` has its own script, which imports its stage
-function from its own module of :mod:`rnn_dynamics.analysis.stages` and hands it to
+Each rule of ``workflow/rules/analysis.smk`` and ``workflow/rules/context.smk`` has its own
+script, which imports its stage function from its own module of
+:mod:`rnn_dynamics.analysis.stages` or :mod:`rnn_dynamics.context.stages` and hands it to
 :func:`run_stage`; so a rule's code hash covers the modules its stage uses and no other
 (editing ``analysis/geometry.py`` reruns the geometry stage, not the fixed-point search). The
 stage functions take in-memory objects and are what a researcher calls on their own model.
@@ -34,7 +35,7 @@ def table_inputs(function: Callable[..., pd.DataFrame]) -> list[str]:
 def run_stage(function: Callable[..., pd.DataFrame], model_path: str | Path,
               tables: Mapping[str, str | Path], out_path: str | Path,
               params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Run one line-attractor stage function on a saved model; ``tables`` maps input names
+    """Run one stage function on a saved model; ``tables`` maps input names
     (at least those of :func:`table_inputs`) to Parquet paths."""
     model, _ = load_model(model_path)
     needs = table_inputs(function)

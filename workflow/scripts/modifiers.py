@@ -1,0 +1,8 @@
+"""Rule modifiers: the modifier ranking."""
+from rnn_dynamics.context.stages.modifiers import run_modifier_stage
+from rnn_dynamics.pipeline.stage import run_stage
+from rnn_dynamics.workflow_glue import logged
+
+with logged(snakemake.log[0], snakemake.threads):
+    run_stage(run_modifier_stage, snakemake.input.model, dict(snakemake.input.items()), snakemake.output.table,
+              snakemake.params.args)

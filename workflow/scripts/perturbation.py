@@ -1,0 +1,8 @@
+"""Rule perturbation: projecting the modifier subspace out."""
+from rnn_dynamics.context.stages.perturbation import run_perturbation_stage
+from rnn_dynamics.pipeline.stage import run_stage
+from rnn_dynamics.workflow_glue import logged
+
+with logged(snakemake.log[0], snakemake.threads):
+    run_stage(run_perturbation_stage, snakemake.input.model, dict(snakemake.input.items()), snakemake.output.table,
+              snakemake.params.args)
