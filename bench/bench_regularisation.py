@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnn_dynamics.analysis.fixed_points import find_fixed_points, points_from_table, sample_starts
+from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts
 from rnn_dynamics.analysis.jacobians import recurrent_jacobians
+from rnn_dynamics.analysis.kept_points import points_from_table
 from rnn_dynamics.analysis.spectra import sorted_eigvals, time_constants
 from rnn_dynamics.analysis.states import collect_states, pca_variance, pcs_for_variance
 from rnn_dynamics.analysis.unit_modes import count_unit_slow_modes

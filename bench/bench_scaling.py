@@ -44,7 +44,6 @@ from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts 
 from rnn_dynamics.models import build_model  # noqa: E402
 from rnn_dynamics.training import length_buckets, train_step  # noqa: E402
 
-
 # --------------------------------------------------------------------------- fixed points
 
 def search(model, starts, method: str, args) -> dict:

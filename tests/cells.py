@@ -25,6 +25,8 @@ from rnn_dynamics.data import vocab as vocab_mod
 from rnn_dynamics.io import read_parquet, write_parquet
 from rnn_dynamics.models import SentimentRNN, build_model, load_model, save_model
 from rnn_dynamics.padding import padded
+from rnn_dynamics.tables.line_attractor import TABLES as LINE_ATTRACTOR_TABLES
+from rnn_dynamics.tables.line_attractor import summarise_cell
 from rnn_dynamics.training import ModelConfig, TrainConfig, train_cell
 
 TRAIN_EPOCHS, TRAIN_PATIENCE = 20, 5
@@ -177,4 +179,18 @@ def write_figure_tables(cell: Cell, context: dict[str, pd.DataFrame],
         write_parquet(df, paths[name])
         paths[f"empty_{name}"] = out / f"empty_{name}.parquet"
         write_parquet(df.iloc[:0], paths[f"empty_{name}"])
+    paths["line_attractor"] = out / "line_attractor.parquet"
+    write_parquet(_line_attractor_rows(paths), paths["line_attractor"])
     return paths
+
+
+def _line_attractor_rows(paths: dict[str, Path]) -> pd.DataFrame:
+    """The line-attractor table of two cells: 'gru' from the real tables, 'lstm' from the
+    empty ones (no fixed point kept)."""
+    rows = []
+    for arch, prefix in (("gru", ""), ("lstm", "empty_")):
+        tables = {name: read_parquet(paths.get(prefix + name, paths.get(name)))
+                  for name in LINE_ATTRACTOR_TABLES if name != "exact_fixed_points"}
+        tables["exact_fixed_points"] = pd.DataFrame(columns=["stability"])
+        rows.append({"dataset": "synthetic", "arch": arch, **summarise_cell(tables)})
+    return pd.DataFrame(rows)

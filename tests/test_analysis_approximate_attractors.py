@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_dynamics.analysis.fixed_points import find_fixed_points, points_from_table, speed_q
+from rnn_dynamics.analysis.fixed_points import find_fixed_points, speed_q
+from rnn_dynamics.analysis.kept_points import points_from_table
 from rnn_dynamics.analysis.spectra import (
     growing,
     integrating_mode,

@@ -12,7 +12,7 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from rnn_dynamics.analysis.fixed_points import find_fixed_points, points_from_table
+from rnn_dynamics.analysis.fixed_points import find_fixed_points
 from rnn_dynamics.analysis.geometry import (
     alignment,
     lle_coordinate,
@@ -20,6 +20,7 @@ from rnn_dynamics.analysis.geometry import (
     overlap_with_null,
 )
 from rnn_dynamics.analysis.jacobians import jacobians
+from rnn_dynamics.analysis.kept_points import points_from_table
 from rnn_dynamics.analysis.spectra import eigendecompose, time_constants
 
 N, E = 24, 3

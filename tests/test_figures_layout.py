@@ -26,21 +26,17 @@ def _draw(name: str, paths, tmp_path) -> Figure:
     out = {"pdf": None, "png": tmp_path / f"{name}.png"}
     if name == "fig2":
         return figures.plot_fig2(p["pca"], p["states"], p["fixed_points"], p["geometry"],
-                                 p["model"], **out, **CELL)
+                                 **out, **CELL)
     if name == "fig3":
         return figures.plot_fig3(p["spectra"], p["geometry"], **out, **CELL)
     if name == "fig4":
-        return figures.plot_fig4(p["word_effects"], p["geometry"], p["spectra"],
-                                 p["fixed_points"], p["model"], **out, **CELL)
+        return figures.plot_fig4(p["word_effects"], p["geometry"], **out, **CELL)
     if name == "fig5":
         return figures.plot_fig5(p["linearised"], p["states"], **out, **CELL)
     if name == "context":
         return figures.plot_context(p["modifiers"], p["dynamics"], p["subspace"], p["position"],
                                     p["augmented"], p["perturbation"], **out, **CELL)
-    return figures.plot_fig6([p["pca"]] * 2, [p["fixed_points"]] * 2, [p["spectra"]] * 2,
-                             [p["geometry"]] * 2, [p["linearised"]] * 2, **out,
-                             summary=tmp_path / "summary.parquet",
-                             datasets=["synthetic"] * 2, archs=["gru", "lstm"])
+    return figures.plot_fig6(p["line_attractor"], **out)
 
 
 @pytest.mark.parametrize("name", ["fig2", "fig3", "fig4", "fig5", "context", "fig6"])

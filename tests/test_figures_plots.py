@@ -6,14 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.text import Text
 
 from rnn_dynamics import figures
+from rnn_dynamics.analysis.jacobians import jacobians
 from rnn_dynamics.figures.common import NO_FIXED_POINTS, save_figure
-from rnn_dynamics.figures.fig6 import SUMMARY_COLUMNS, summarise_cell
+from rnn_dynamics.figures.fig6 import COLUMNS as FIG6_COLUMNS
 from rnn_dynamics.io import read_parquet
+from rnn_dynamics.models import load_model
+from rnn_dynamics.tables.line_attractor import summarise_cell
 
 from .cells import CONTEXT_NAMES
 
@@ -62,7 +66,7 @@ def title_of(fig: Figure, letter: str) -> str:
 def test_fig2(paths, tmp_path):
     pdf, png = tmp_path / "fig2.pdf", tmp_path / "fig2.png"
     fig = figures.plot_fig2(paths["pca"], paths["states"], paths["fixed_points"],
-                            paths["geometry"], paths["model"], pdf, png,
+                            paths["geometry"], pdf, png,
                             dataset="synthetic", arch="gru")
     assert_written(pdf, png)
     assert "Synthetic, GRU" in fig._suptitle.get_text()
@@ -97,8 +101,7 @@ def test_fig3(paths, tmp_path):
 
 def test_fig4(paths, tmp_path):
     pdf, png = tmp_path / "fig4.pdf", tmp_path / "fig4.png"
-    fig = figures.plot_fig4(paths["word_effects"], paths["geometry"], paths["spectra"],
-                            paths["fixed_points"], paths["model"], pdf, png,
+    fig = figures.plot_fig4(paths["word_effects"], paths["geometry"], pdf, png,
                             dataset="synthetic", arch="gru")
     assert_written(pdf, png)
     all_text = texts(fig)
@@ -109,10 +112,31 @@ def test_fig4(paths, tmp_path):
     assert any("r_{int}" in x for _, x, _ in axis_labels(fig))
 
 
-def test_fig4_without_model_draws_the_other_panels(paths):
-    fig = figures.fig4(read_parquet(paths["word_effects"]), read_parquet(paths["geometry"]))
-    assert "no model checkpoint given" in texts(fig)
-    assert "density" in [ax.get_ylabel() for ax in fig.axes]
+def test_fig4_word_cloud_is_the_stage_s_plane_at_the_middle_fixed_point(paths):
+    """Panel (a) draws the word-effects table's own coordinates (no model, no Jacobian in the
+    figure): the fixed point with theta nearest 0, its words at (along, across)."""
+    words, geometry = read_parquet(paths["word_effects"]), read_parquet(paths["geometry"])
+    cloud = figures.word_effect_cloud(words, geometry)
+    middle = int(geometry.loc[geometry["theta"].abs().idxmin(), "start_index"])
+    assert cloud.start_index == middle
+    rows = words[words["start_index"] == middle]
+    assert np.allclose(cloud.points["x"], rows["along"]) and np.allclose(cloud.points["y"],
+                                                                         rows["across"])
+    # independently: J_inp x at that point from the model, on unit r_int
+    model, _ = load_model(paths["model"])
+    points = read_parquet(paths["fixed_points"]).set_index("start_index")
+    h = torch.tensor(np.asarray(points.loc[middle, "h"], np.float32))[None]
+    _, j_inp = jacobians(model.step, h, input_dim=model.input_dim)
+    with torch.no_grad():
+        effects = (model.embedding(torch.tensor(rows["id"].to_numpy())) @ j_inp[0].T).double()
+    spectra = read_parquet(paths["spectra"]).set_index("start_index")
+    r = np.asarray(spectra.loc[middle, "r_int"], np.float64)
+    assert np.allclose(effects.numpy() @ (r / np.linalg.norm(r)), rows["along"], atol=1e-5)
+    assert np.allclose(np.hypot(rows["along"], rows["across"]) <= rows["effect_norm"] + 1e-9,
+                       True)
+    without = figures.fig4(words.drop(columns=["along", "across"]), geometry)
+    assert "No word-effect cloud" in texts(without)
+    assert "density" in [ax.get_ylabel() for ax in without.axes]
 
 
 def test_fig5(paths, tmp_path):
@@ -130,31 +154,19 @@ def test_fig5(paths, tmp_path):
     assert f"{100 * lin['accuracy_linearised'].iloc[0]:.1f}%" in legend
 
 
-def test_fig6_summarises_cells_and_marks_those_without_fixed_points(paths, tmp_path):
-    full = [paths[n] for n in ANALYSIS]
-    empty = [paths["pca"]] + [paths[f"empty_{n}"] for n in ANALYSIS[1:]]
-    cells = [("synthetic", "gru", full), ("synthetic", "lstm", empty),
-             ("imdb", "vanilla", full)]
-    pdf, png, summary = tmp_path / "f6.pdf", tmp_path / "f6.png", tmp_path / "s.parquet"
-    fig = figures.plot_fig6(*[[c[2][i] for c in cells] for i in range(len(ANALYSIS))],
-                            pdf, png, datasets=[c[0] for c in cells],
-                            archs=[c[1] for c in cells], summary=summary)
+def test_fig6_draws_the_line_attractor_table_and_marks_cells_without_fixed_points(paths,
+                                                                                   tmp_path):
+    pdf, png = tmp_path / "f6.pdf", tmp_path / "f6.png"
+    table = read_parquet(paths["line_attractor"])
+    assert table.loc[1, "n_kept"] == 0 and "tau_1" not in table.dropna(axis=1).columns
+    fig = figures.plot_fig6(paths["line_attractor"], pdf, png)
     assert_written(pdf, png)
-    table = read_parquet(summary)
-    assert list(table.columns) == SUMMARY_COLUMNS and len(table) == 3
-    assert table.loc[1, "n_fixed_points"] == 0 and np.isnan(table.loc[1, "tau1_median"])
-    assert table.loc[0, "n_fixed_points"] > 0 and table.loc[0, "pcs90_trained"] >= 1
     all_text = texts(fig)
-    for needle in ("LSTM", "GRU", "Vanilla", "Synthetic", "IMDB", "no fixed points",
-                   "trained", "untrained"):
+    for needle in ("LSTM", "GRU", "Synthetic", "no fixed points", "trained", "untrained"):
         assert needle in all_text, needle
     assert [title(ax)[:3] for ax in fig.axes if title(ax)] == [f"({c})" for c in "abcdef"]
-
-
-def test_fig6_checks_the_lists_line_up(paths, tmp_path):
-    with pytest.raises(ValueError, match="one per cell"):
-        figures.plot_fig6([paths["pca"]], [], [], [], [], tmp_path / "a.pdf",
-                          tmp_path / "a.png", datasets=["synthetic"], archs=["gru"])
+    dots = fig.axes[0].collections[-1].get_offsets()          # (a): filled = trained PCs
+    assert np.allclose(sorted(np.asarray(dots)[:, 1]), sorted(table["pcs90_trained"]))
 
 
 def test_context_figure(paths, tmp_path):
@@ -180,13 +192,13 @@ def test_every_figure_survives_empty_tables(paths, tmp_path):
                                          "word_effects", "linearised", *CONTEXT_NAMES)}
     pdf, png = tmp_path / "e2.pdf", tmp_path / "e2.png"
     fig2 = figures.plot_fig2(paths["pca"], paths["states"], e["fixed_points"], e["geometry"],
-                             paths["model"], pdf, png)
+                             pdf, png)
     assert_written(pdf, png)                        # (a), (b) still drawn
     assert flat(NO_FIXED_POINTS) in texts(fig2)
     fig3 = figures.fig3(read_parquet(e["spectra"]), read_parquet(e["geometry"]))
     assert texts(fig3).count(flat(NO_FIXED_POINTS)) == 2
-    fig4 = figures.plot_fig4(e["word_effects"], e["geometry"], e["spectra"], e["fixed_points"],
-                             paths["model"], tmp_path / "e4.pdf", tmp_path / "e4.png")
+    fig4 = figures.plot_fig4(e["word_effects"], e["geometry"], tmp_path / "e4.pdf",
+                             tmp_path / "e4.png")
     assert "No word-effect cloud" in texts(fig4) and flat(NO_FIXED_POINTS) in texts(fig4)
     fig5 = figures.fig5(read_parquet(e["linearised"]), states=read_parquet(paths["states"]))
     assert texts(fig5).count("No linearisation") == 3
@@ -204,7 +216,7 @@ def test_figures_accept_tables_without_columns():
     none = pd.DataFrame()
     for fig in (figures.fig2(none, none, none, none), figures.fig3(none, none),
                 figures.fig4(none, none), figures.fig5(none),
-                figures.fig6(pd.DataFrame(columns=SUMMARY_COLUMNS)),
+                figures.fig6(pd.DataFrame(columns=FIG6_COLUMNS)),
                 figures.context_figure(none, none, none, none, none, none)):
         assert isinstance(fig, Figure)
         fig.canvas.draw()                           # rendering must not fail either
@@ -217,25 +229,29 @@ def test_save_figure_writes_both_formats_atomically(tmp_path):
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x.pdf", "x.png"]
 
 
-def test_figure_options_reach_the_plot_through_the_workflow_dispatch(paths, tmp_path):
-    """config figures.fig3.n_modes arrives as a keyword of plot_figure and changes panel (b)."""
+def test_figure_options_reach_the_plot_as_keywords(paths, tmp_path):
+    """config figures.fig3.n_modes arrives as a keyword of plot_fig3 (the rule's script passes
+    params.plot through) and changes panel (b)."""
     pdf, png = tmp_path / "fig3.pdf", tmp_path / "fig3.png"
-    tables = {"spectra": paths["spectra"], "geometry": paths["geometry"]}
-    fig = figures.plot_figure("fig3", tables, pdf, png, dataset="synthetic", arch="gru",
-                              n_modes=2)
+    fig = figures.plot_fig3(paths["spectra"], paths["geometry"], pdf, png, dataset="synthetic",
+                            arch="gru", n_modes=2)
     modes = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
     assert [m for m in modes if m.startswith(r"$\tau_")] == [r"$\tau_1$", r"$\tau_2$"]
 
 
-def test_fig6_summary_reads_missing_values_as_nan(paths):
-    """A stage that could not measure something stores None; the summary shows a gap, not a crash."""
+def test_line_attractor_summary_reads_missing_values_as_nan(paths):
+    """A stage that could not measure something stores None; the summary (and so Fig. 6)
+    shows a gap, not a crash."""
     tables = {n: read_parquet(paths[n]) for n in ANALYSIS}
+    tables["word_effects"] = read_parquet(paths["word_effects"])
+    tables["exact_fixed_points"] = pd.DataFrame(columns=["stability"])
     linearised = tables["linearised"].copy()
     linearised["accuracy_linearised"] = pd.Series([None] * len(linearised), dtype=object)
     geometry = tables["geometry"].copy()
     geometry["readout_alignment"] = pd.Series([None] * len(geometry), dtype=object)
-    row = summarise_cell(tables["pca"], tables["fixed_points"], tables["spectra"], geometry,
-                         linearised, dataset="synthetic", arch="gru")
+    row = summarise_cell({**tables, "linearised": linearised, "geometry": geometry})
     assert np.isnan(row["accuracy_linearised"]) and np.isnan(row["readout_alignment"])
     assert row["accuracy_nonlinear"] == pytest.approx(
         float(tables["linearised"]["accuracy_nonlinear"].iloc[0]))
+    fig = figures.fig6(pd.DataFrame([{"dataset": "synthetic", "arch": "gru", **row}]))
+    fig.canvas.draw()

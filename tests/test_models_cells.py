@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from rnn_dynamics.errors import CheckpointError
-from rnn_dynamics.models import ARCHS, CELLS, build_model, functional_step, load_model, save_model
+from rnn_dynamics.models import ARCHS, CELLS, build_model, load_model, save_model
 
 CASES = [(a, 1) for a in ARCHS] + [("lstm", 2), ("gru", 2), ("ugrnn", 2)]
 
@@ -102,18 +102,6 @@ def test_batched_jacobian_matches_finite_differences(arch, layers):
             torch.testing.assert_close(jac[:, :, j], fd, atol=1e-7, rtol=1e-6)
     jx = torch.func.vmap(torch.func.jacrev(model.step, argnums=1))(h, x)
     assert jx.shape == (3, N, E)
-
-
-def test_functional_step_substitutes_parameters():
-    model = _model("gru")
-    params = {k: v.detach().clone() for k, v in model.named_parameters()}
-    f = functional_step(model)
-    h, x = torch.randn(model.state_dim, dtype=torch.float64), torch.randn(6, dtype=torch.float64)
-    torch.testing.assert_close(f(params, h, x), model.step(h, x))
-    params["rnn.0.weight_hh_l0"] = torch.zeros_like(params["rnn.0.weight_hh_l0"])
-    assert not torch.allclose(f(params, h, x), model.step(h, x))
-    jw = torch.func.jacrev(f)(params, h, x)["rnn.0.weight_ih_l0"]
-    assert jw.shape == (model.state_dim, 15, 6)
 
 
 @pytest.mark.parametrize("arch", ARCHS)

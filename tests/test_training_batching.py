@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from rnn_dynamics.errors import ConfigError, DataError
+from rnn_dynamics.padding import padded
 from rnn_dynamics.training import (
     EncodedSplit,
     TrainConfig,
@@ -61,6 +63,21 @@ def test_collate_pads_at_the_end():
     ids, lengths, labels = split.collate(np.array([2, 1]))
     assert ids.tolist() == [[9, 10, 11], [8, 0, 0]]
     assert lengths.tolist() == [3, 1] and labels.tolist() == [1.0, 0.0]
+
+
+def test_padding_a_frame_s_rows_matches_the_training_batches():
+    """Stages pad rows of an ``ids`` column, training pads flat arrays: the same tensors."""
+    rng = np.random.default_rng(0)
+    docs = [rng.integers(2, 50, size=n).tolist() for n in (5, 1, 9, 3)]
+    df = pd.DataFrame({"ids": docs, "label": [0, 1, 1, 0], "length": [len(d) for d in docs]})
+    rows = np.array([2, 0, 3])
+    ids, lengths = padded(df["ids"], rows)
+    ref_ids, ref_lengths, _ = EncodedSplit.from_frame(df).collate(rows)
+    assert torch.equal(ids, ref_ids) and torch.equal(lengths, ref_lengths)
+    assert ids.shape == (3, 9) and ids[0].tolist() == docs[2]
+    assert ids[1, :5].tolist() == docs[0] and (ids[1, 5:] == 0).all()
+    empty_ids, empty_lengths = padded(df["ids"], np.array([], dtype=np.int64))
+    assert empty_ids.shape == (0, 0) and empty_lengths.shape == (0,)
 
 
 def test_bad_frames_raise_data_error():

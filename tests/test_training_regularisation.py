@@ -155,12 +155,9 @@ def test_cheap_search_resumes_inside_the_final_training(data, tmp_path):
 def test_l2_leaves_fewer_frozen_unit_memories_on_the_synthetic_language(tmp_path):
     """Without L2 a GRU keeps units whose update gate saturates: slow modes (tau >= 100 tokens,
     about a review) on one or two units. Decoupled L2 removes them, at the same accuracy."""
-    from rnn_dynamics.analysis.fixed_points import (
-        find_fixed_points,
-        points_from_table,
-        sample_starts,
-    )
+    from rnn_dynamics.analysis.fixed_points import find_fixed_points, sample_starts
     from rnn_dynamics.analysis.jacobians import recurrent_jacobians
+    from rnn_dynamics.analysis.kept_points import points_from_table
     from rnn_dynamics.analysis.states import collect_states
     from rnn_dynamics.analysis.unit_modes import count_unit_slow_modes
     from rnn_dynamics.data import synthetic

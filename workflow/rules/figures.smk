@@ -9,12 +9,11 @@ rule fig2:
         states=f"{ANALYSIS}/states.parquet",
         fixed_points=f"{ANALYSIS}/fixed_points.parquet",
         geometry=f"{ANALYSIS}/geometry.parquet",
-        model=MODEL,
     output:
         **figure_outputs("fig2", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig2"),
-        code=code("figure.py"),
+        code=code("fig2.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig2.log",
     benchmark:
@@ -26,7 +25,7 @@ rule fig2:
     conda:
         "../../envs/figures.yaml"
     script:
-        "../scripts/figure.py"
+        "../scripts/fig2.py"
 
 
 rule fig3:
@@ -37,7 +36,7 @@ rule fig3:
         **figure_outputs("fig3", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig3"),
-        code=code("figure.py"),
+        code=code("fig3.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig3.log",
     benchmark:
@@ -49,21 +48,18 @@ rule fig3:
     conda:
         "../../envs/figures.yaml"
     script:
-        "../scripts/figure.py"
+        "../scripts/fig3.py"
 
 
 rule fig4:
     input:
         word_effects=f"{ANALYSIS}/word_effects.parquet",
         geometry=f"{ANALYSIS}/geometry.parquet",
-        spectra=f"{ANALYSIS}/spectra.parquet",
-        fixed_points=f"{ANALYSIS}/fixed_points.parquet",
-        model=MODEL,
     output:
         **figure_outputs("fig4", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig4"),
-        code=code("figure.py"),
+        code=code("fig4.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig4.log",
     benchmark:
@@ -75,7 +71,7 @@ rule fig4:
     conda:
         "../../envs/figures.yaml"
     script:
-        "../scripts/figure.py"
+        "../scripts/fig4.py"
 
 
 rule fig5:
@@ -86,7 +82,7 @@ rule fig5:
         **figure_outputs("fig5", "Line attractor (NeurIPS 2019)"),
     params:
         plot=plot_params("fig5"),
-        code=code("figure.py"),
+        code=code("fig5.py"),
     log:
         "logs/figures/{dataset}/{arch}/fig5.log",
     benchmark:
@@ -98,7 +94,7 @@ rule fig5:
     conda:
         "../../envs/figures.yaml"
     script:
-        "../scripts/figure.py"
+        "../scripts/fig5.py"
 
 
 rule context_figure:
@@ -113,7 +109,7 @@ rule context_figure:
         **figure_outputs("context", "Contextual processing (ICML 2020)"),
     params:
         plot=plot_params("context"),
-        code=code("figure.py"),
+        code=code("context_figure.py"),
     log:
         "logs/figures/{dataset}/{arch}/context.log",
     benchmark:
@@ -125,12 +121,12 @@ rule context_figure:
     conda:
         "../../envs/figures.yaml"
     script:
-        "../scripts/figure.py"
+        "../scripts/context_figure.py"
 
 
 rule fig6:
     input:
-        **cell_tables("analysis", ["pca", "fixed_points", "spectra", "geometry", "linearised"]),
+        table=f"{RESULTS}/tables/line_attractor.parquet",
     output:
         pdf=f"{RESULTS}/figures/fig6_summary.pdf",
         png=report(
@@ -139,10 +135,7 @@ rule fig6:
             category="Summary",
             labels={"figure": "fig6"},
         ),
-        summary=f"{RESULTS}/tables/fig6_summary.parquet",
     params:
-        datasets=[d for d in DATASETS for _ in ARCHS],
-        archs=[a for _ in DATASETS for a in ARCHS],
         code=code("fig6.py"),
     log:
         "logs/figures/fig6.log",

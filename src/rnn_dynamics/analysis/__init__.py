@@ -5,20 +5,17 @@ on any model; :mod:`.stages` wraps them for the workflow (one Parquet table per 
 """
 
 from .fixed_points import (
-                           explain_no_fixed_points,
                            find_fixed_points,
                            find_fixed_points_adam,
-                           has_fixed_points,
-                           points_from_table,
                            polish_fixed_points,
                            sample_starts,
                            speed_q,
 )
 from .geometry import alignment, lle_coordinate, manifold_direction, overlap_with_null
 from .jacobians import jacobians, recurrent_jacobians
+from .kept_points import explain_no_fixed_points, has_fixed_points, kept_rows, points_from_table
 from .linearised import (
                            linearised_accuracy,
-                           linearised_trajectory,
                            one_step_errors,
                            run_linearised,
                            unroll,
@@ -32,11 +29,12 @@ from .spectra import (
                            time_constants,
 )
 from .states import collect_states, pca_variance, pcs_for_variance, zero_input_speed
-from .word_effects import projected_effects, select_words, word_effects
+from .word_effects import effect_plane, projected_effects, select_words
 
 __all__ = [
                            "alignment",
                            "collect_states",
+                           "effect_plane",
                            "eigendecompose",
                            "explain_no_fixed_points",
                            "find_fixed_points",
@@ -44,8 +42,8 @@ __all__ = [
                            "has_fixed_points",
                            "integrating_mode",
                            "jacobians",
+                           "kept_rows",
                            "linearised_accuracy",
-                           "linearised_trajectory",
                            "lle_coordinate",
                            "manifold_direction",
                            "one_step_errors",
@@ -65,6 +63,5 @@ __all__ = [
                            "speed_q",
                            "time_constants",
                            "unroll",
-                           "word_effects",
                            "zero_input_speed",
 ]

@@ -63,10 +63,8 @@ import torch
 from sklearn.neighbors import radius_neighbors_graph
 from torch import Tensor, nn
 
-from ..errors import NumericalError
 from ._linalg import eigvals, split_batch
 from .jacobians import recurrent_jacobians
-from .kept_points import explain_no_fixed_points, has_fixed_points, points_from_table
 from .spectra import MARGIN, mode_order
 
 Step = Callable[[Tensor, Tensor], Tensor]
@@ -496,15 +494,6 @@ def find_fixed_points_adam(step: Step, starts: Tensor, input_dim: int, *, tol: f
                         256, None)
     return build_table(starts, h, q, conv, iters, s_min, tol=tol, unique_tol=unique_tol,
                        outlier_scale=outlier_scale)
-
-
-# --------------------------------------------------------------------------- helpers
-
-def require_fixed_points(table: pd.DataFrame) -> np.ndarray:
-    """Kept points, or a :class:`NumericalError` explaining why there are none."""
-    if not has_fixed_points(table):
-        raise NumericalError(explain_no_fixed_points(table))
-    return points_from_table(table)
 
 
 # --------------------------------------------------------------------------- beyond the paper

@@ -61,6 +61,15 @@ def alignment(m, readout) -> float:
     return float(abs(a @ b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-300))
 
 
+def random_overlaps(m, n_null: int = 10_000, seed: int = 0) -> np.ndarray:
+    """|u . m| (m normalised) for ``n_null`` random unit vectors u uniform on the sphere: the
+    overlap a direction unrelated to m would have."""
+    mu = _unit(_np(m))
+    u = np.random.default_rng(seed).standard_normal((n_null, mu.shape[0]))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    return np.abs(u @ mu)
+
+
 def overlap_with_null(r1, m, n_null: int = 10_000, seed: int = 0,
                       ) -> tuple[np.ndarray, np.ndarray, float]:
     """|r1 . m| per point against the same overlap for random unit vectors in R^N.
@@ -71,8 +80,5 @@ def overlap_with_null(r1, m, n_null: int = 10_000, seed: int = 0,
     """
     r = np.real(np.asarray(r1.detach().cpu() if hasattr(r1, "detach") else r1)).astype(np.float64)
     r = r / np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-300)
-    mu = _unit(_np(m))
-    u = np.random.default_rng(seed).standard_normal((n_null, mu.shape[0]))
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
-    null = np.abs(u @ mu)
-    return np.abs(r @ mu), null, float(np.percentile(null, 99))
+    null = random_overlaps(m, n_null, seed)
+    return np.abs(r @ _unit(_np(m))), null, float(np.percentile(null, 99))

@@ -55,6 +55,7 @@ from ..padding import padded
 from ..runtime import resolve_device
 from . import fixed_points as fp
 from .jacobians import jacobians
+from .kept_points import points_from_table
 from .spectra import eigendecompose, time_constants
 from .states import collect_states, pca_variance, pcs_for_variance
 
@@ -195,14 +196,14 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     starts, _ = fp.sample_starts(states.to(dev), n_starts, noise_std=noise_std, seed=seed)
     table = fp.find_fixed_points(model.step, starts, model.input_dim, tol=tol,
                                  max_iters=max_iters)
-    exact = fp.points_from_table(table)
+    exact = points_from_table(table)
     t_median = float(np.median(test["length"]))
     if slow_tau is None:
         slow_tau = 0.5 * t_median
     spread = float(states.double().var(dim=0).sum().sqrt().item())
     q_slow = max(tol, (DRIFT * spread / t_median) ** 2 / model.state_dim)
     slow = (table["q"].to_numpy() <= q_slow) & ~table["outlier"].to_numpy()
-    points = fp.points_from_table(table.assign(kept=slow))
+    points = points_from_table(table.assign(kept=slow))
 
     counts = class_word_counts(train["ids"], train["label"].to_numpy(), model.vocab_size, k)
     predicted, predicted_ratio = predicted_dimension(counts, variance)

@@ -9,12 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["explain_no_fixed_points", "has_fixed_points", "points_from_table"]
+__all__ = ["explain_no_fixed_points", "has_fixed_points", "kept_rows", "points_from_table"]
+
+
+def kept_rows(table: pd.DataFrame | None) -> pd.DataFrame:
+    """The kept rows of a fixed-point table, index reset (no rows when there is no table or
+    it lacks the ``kept``/``h`` columns)."""
+    if table is None or not {"kept", "h"} <= set(table.columns):
+        return pd.DataFrame(columns=["start_index", "h"])
+    return table[table["kept"].astype(bool)].reset_index(drop=True)
 
 
 def points_from_table(table: pd.DataFrame, *, kept_only: bool = True) -> np.ndarray:
     """Coordinates [K, N] (float32) of the kept (or all) rows of a fixed-point table."""
-    rows = table[table["kept"]] if kept_only else table
+    rows = kept_rows(table) if kept_only else table
     if len(rows) == 0:
         n = len(table["h"].iloc[0]) if len(table) else 0
         return np.zeros((0, n), dtype=np.float32)

@@ -113,14 +113,3 @@ def linearised_accuracy(step: Step, readout: Readout, inputs: Tensor, lengths: T
     y = labels.reshape(-1).bool().to(nl.device)
     acc = lambda z: float(((z > 0) == y).double().mean())
     return acc(nl), acc(li), nl.double().cpu().numpy(), li.double().cpu().numpy()
-
-
-def linearised_trajectory(step: Step, inputs: Tensor, h0: Tensor, fixed_points: Tensor,
-                          j_rec: Tensor, j_inp: Tensor) -> tuple[Tensor, Tensor]:
-    """One document's nonlinear and fully linearised trajectories, each [T, N] (for the figure);
-    ``inputs`` [T, E]."""
-    lengths = torch.tensor([inputs.shape[0]])
-    h0 = h0 if h0.dim() == 1 else h0[0]
-    nl = unroll(step, h0, inputs.unsqueeze(0), lengths)[0]
-    li = run_linearised(inputs.unsqueeze(0), lengths, h0, fixed_points, j_rec, j_inp)[0]
-    return nl, li

@@ -14,11 +14,6 @@ import torch
 from torch import Tensor
 
 
-def input_effects(j_inp: Tensor, embeddings: Tensor) -> Tensor:
-    """``J_inp x`` for every point and word: [K, N, E] x [W, E] -> [K, W, N] (K*W*N floats)."""
-    return torch.einsum("kne,we->kwn", torch.as_tensor(j_inp), torch.as_tensor(embeddings))
-
-
 def projected_effects(j_inp: Tensor, l1: Tensor, embeddings: Tensor) -> Tensor:
     """``l1 . J_inp x`` [K, W] without forming the [K, W, N] effects (cheap for many words)."""
     j, left, emb = (torch.as_tensor(a) for a in (j_inp, l1, embeddings))
@@ -26,12 +21,28 @@ def projected_effects(j_inp: Tensor, l1: Tensor, embeddings: Tensor) -> Tensor:
     return torch.einsum("kn,kne->ke", left.to(j.dtype), j) @ emb.to(j.dtype).T
 
 
-def word_effects(j_inp: Tensor, l1: Tensor, embeddings: Tensor) -> tuple[Tensor, Tensor]:
-    """``(J_inp x [K, W, N], l1^T J_inp x [K, W])`` for K points and W word embeddings [W, E].
+def effect_plane(effects: np.ndarray, right: np.ndarray, left: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Word effects ``J_inp x`` [W, N] at one point in the plane that shows them best:
+    ``(coordinates [W, 2], left vector [2])``.
 
-    ``l1`` [K, N] are the left eigenvectors of the slowest mode (real part used).
+    Axis 1 is the unit right vector r of the integrating mode (x = r̂ . J_inp x, how far a word
+    moves the state along the mode), axis 2 the top principal axis of what is left after
+    removing that component (the largest other spread of the effects). ``left`` (l, the mode's
+    left vector) is given in the same two coordinates: the direction words must move along to
+    be integrated. NaN coordinates when r is not finite.
     """
-    return input_effects(j_inp, embeddings), projected_effects(j_inp, l1, embeddings)
+    effects = np.asarray(effects, dtype=np.float64)
+    r = np.asarray(right, dtype=np.float64)
+    if not np.isfinite(r).all() or np.linalg.norm(r) == 0:
+        return np.full((len(effects), 2), np.nan), np.full(2, np.nan)
+    e1 = r / np.linalg.norm(r)
+    rest = effects - np.outer(effects @ e1, e1)
+    rest = rest - rest.mean(0)
+    e2 = (np.linalg.svd(rest, full_matrices=False)[2][0]
+          if len(rest) > 1 and np.abs(rest).sum() > 0 else np.zeros_like(e1))
+    plane = np.stack([e1, e2])                                                   # [2, N]
+    return effects @ plane.T, plane @ np.asarray(left, dtype=np.float64)
 
 
 MIN_RELATIVE_COEF = 0.2

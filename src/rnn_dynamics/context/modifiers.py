@@ -23,10 +23,10 @@ counts. Per word:
 A word is classified (``kind``) only when its score reaches ``MIN_SCORE``, the one cut-off
 that the library and the workflow stage share.
 
-The same two numbers are computed linearised (``*_linear``): ``l^T J_inp(h_pre, e_n)(e_v - e_n)``
-at the state h_pre before v, with l the slow left eigenvector l1 of the nearest fixed point when
-fixed points are given, else the readout vector; a check that first-order input sensitivity
-explains the nonlinear effect.
+The same two numbers are computed linearised (``*_linear``): ``l^T J_inp(h_pre, x_mid)(e_v - e_n)``
+at the state h_pre before v, with l the readout pulled back through the settling steps
+(:func:`.probe.linear_effects`); a check that first-order input sensitivity explains the
+nonlinear effect.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .probe import Probe, gain, linear_effects, nearest_left_vectors, relative_change, rollout
+from .probe import Probe, gain, linear_effects, relative_change, rollout
 
 MODIFIER_COLUMNS = ["rank", "token", "id", "count", "coef", "score", "ratio", "kind",
                     "score_linear", "ratio_linear", "effect_base", "relative_change",
@@ -67,12 +67,7 @@ def candidate_words(vocab_or_coefs: pd.DataFrame, top_k: int | None) -> pd.DataF
     return (words if top_k is None else words.head(top_k)).reset_index(drop=True)
 
 
-def _left(probe: Probe, h: Tensor, points: Tensor | None, left: Tensor | None) -> Tensor | None:
-    return None if points is None or left is None else nearest_left_vectors(h, points, left)
-
-
-def word_contexts(probe: Probe, word_ids: Tensor, *, points: Tensor | None = None,
-                  left: Tensor | None = None, words_per_batch: int = 16,
+def word_contexts(probe: Probe, word_ids: Tensor, *, words_per_batch: int = 16,
                   ) -> dict[str, np.ndarray]:
     """Effects after each word and from the attractor, nonlinear and linear.
 
@@ -95,19 +90,18 @@ def word_contexts(probe: Probe, word_ids: Tensor, *, points: Tensor | None = Non
             h_pre = rollout(model, h, prefix)
             neutral = probe.target_neutral.repeat(nw)
             lin = linear_effects(model, h_pre, probe.valence, neutral,
-                                 _left(probe, h_pre, points, left),
                                  suffix=probe.fillers(probe.settle, probe.far + 1).repeat(nw, 1))
             out[f"{name}_linear"].append(lin.reshape(nw, k, -1).cpu().numpy())
     return {key: np.concatenate(v) if v else np.zeros((0, k, len(probe.valence)))
             for key, v in out.items()}
 
 
-def modifier_table(probe: Probe, words: pd.DataFrame, *, points: Tensor | None = None,
-                   left: Tensor | None = None, min_score: float = MIN_SCORE) -> pd.DataFrame:
+def modifier_table(probe: Probe, words: pd.DataFrame, *,
+                   min_score: float = MIN_SCORE) -> pd.DataFrame:
     """Score every word of ``words`` (columns ``token, id, count`` and optionally ``coef``);
     one row per word, best score first (schema: ``MODIFIER_COLUMNS``)."""
     ids = torch.tensor(words["id"].to_numpy(np.int64), device=probe.device)
-    ctx = word_contexts(probe, ids, points=points, left=left)
+    ctx = word_contexts(probe, ids)
     rows = []
     for i in range(len(words)):
         ratio = gain(ctx["after"][i], ctx["base"][i])

@@ -161,11 +161,6 @@ def relative_change(effect: Tensor | np.ndarray, baseline: Tensor | np.ndarray) 
     return float(np.abs(e - b).sum() / den) if den > 0 else float("nan")
 
 
-def nearest_left_vectors(h: Tensor, points: Tensor, left: Tensor) -> Tensor:
-    """The left vector (row of ``left`` [P, N]) of the point [P, N] nearest to each h [B, N]."""
-    return left[torch.cdist(h.to(points), points).argmin(-1)].to(h)
-
-
 @dataclass
 class Probe:
     """A trained model plus the ingredients of every probe: states, valence and neutral words.

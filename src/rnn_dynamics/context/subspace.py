@@ -25,6 +25,7 @@ from torch import Tensor
 
 from ..analysis.jacobians import jacobians
 from ..analysis.spectra import eigendecompose, time_constants
+from ..analysis.states import pcs_for_variance
 from .probe import Probe, rollout
 
 SUBSPACE_COLUMNS = ["component", "variance_ratio", "cumulative", "in_subspace", "dim",
@@ -53,7 +54,7 @@ def principal_subspace(vectors: Tensor | np.ndarray, variance: float = 0.9,
     x = np.asarray(vectors.detach().cpu() if isinstance(vectors, Tensor) else vectors, np.float64)
     _, s, vt = np.linalg.svd(x, full_matrices=False)
     ratio = s**2 / max(float((s**2).sum()), 1e-300)
-    dim = int(min(np.searchsorted(np.cumsum(ratio), variance - 1e-12) + 1, len(ratio)))
+    dim = pcs_for_variance(ratio, variance)
     return vt.T, ratio, dim
 
 

@@ -7,22 +7,23 @@ Parquet tables, draws and writes PDF + PNG atomically (:func:`.common.save_figur
 are built without pyplot (no GUI backend, no global figure registry); the seaborn theme and the
 colours that carry meaning live in :mod:`.style`.
 
-Rules carry the hash of the code their script imports (``versioning.script_code_hash``), so
-editing a figure redraws it.
+Each figure rule has its own script, calling its module's ``plot_figN``; rules carry the hash
+of the code their script imports (``versioning.script_code_hash``), so editing a figure's
+module redraws that figure and no other. Figures read tables only: what they show is computed
+by the stages (the word-effect plane of Fig. 4 by the word-effects stage, h0 and the readout
+recorded by the geometry stage, the Fig. 6 numbers by the line-attractor table).
 """
 
 from .common import save_figure
 from .context import context_figure, plot_context
-from .dispatch import plot_figure
 from .fig2 import fig2, plot_fig2
 from .fig3 import fig3, plot_fig3
 from .fig4 import WordCloud, fig4, plot_fig4, word_effect_cloud
 from .fig5 import fig5, plot_fig5
-from .fig6 import SUMMARY_COLUMNS, fig6, plot_fig6, summarise_cell
+from .fig6 import fig6, plot_fig6
 from .style import use_style
 
 __all__ = [
-    "SUMMARY_COLUMNS",
     "WordCloud",
     "context_figure",
     "fig2",
@@ -36,9 +37,7 @@ __all__ = [
     "plot_fig4",
     "plot_fig5",
     "plot_fig6",
-    "plot_figure",
     "save_figure",
-    "summarise_cell",
     "use_style",
     "word_effect_cloud",
 ]

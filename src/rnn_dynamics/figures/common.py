@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
 
 from ..io import atomic_path, read_parquet
 
@@ -47,13 +48,6 @@ def has_rows(df: pd.DataFrame | None, *columns: str) -> bool:
     return df is not None and len(df) > 0 and all(c in df.columns for c in columns)
 
 
-def kept_points(fixed_points: pd.DataFrame) -> pd.DataFrame:
-    """The kept rows of a fixed-point table (empty when none or no table)."""
-    if not has_rows(fixed_points, "kept", "h"):
-        return pd.DataFrame(columns=["start_index", "h"])
-    return fixed_points[fixed_points["kept"].astype(bool)].reset_index(drop=True)
-
-
 @dataclass
 class PCPlane:
     """The top two principal axes of the visited states: ``project(h) -> [.., 2]``."""
@@ -87,11 +81,8 @@ def pc_plane(states: pd.DataFrame, *, max_fit: int = 20_000, seed: int = 0) -> P
     h = stack(states["h"].iloc[rows])
     if h.shape[0] < 3:
         return None
-    mean = h.mean(0)
-    _, s, vt = np.linalg.svd(h - mean, full_matrices=False)
-    var = s ** 2
-    ratio = var[:2] / max(var.sum(), 1e-300)
-    axes = vt[:2].copy()
+    pca = PCA(n_components=min(2, h.shape[1]), svd_solver="full").fit(h)
+    mean, ratio, axes = pca.mean_, pca.explained_variance_ratio_, pca.components_.copy()
     if axes.shape[0] < 2:
         axes = np.vstack([axes, np.zeros_like(axes[0])])
         ratio = np.append(ratio, 0.0)

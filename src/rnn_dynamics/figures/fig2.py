@@ -14,6 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..analysis.kept_points import kept_rows
+from ..analysis.states import pcs_for_variance
 from .common import (
     NO_FIXED_POINTS,
     NO_PCA,
@@ -21,7 +23,6 @@ from .common import (
     PathLike,
     PCPlane,
     has_rows,
-    kept_points,
     pc_plane,
     read_table,
     save_figure,
@@ -43,15 +44,9 @@ from .style import (
 )
 
 
-def pcs_for(cumulative: np.ndarray, fraction: float = 0.9) -> int:
-    """Leading PCs needed to reach ``fraction`` of the variance (1-based count)."""
-    cum = np.asarray(cumulative, dtype=np.float64)
-    return int(min(np.searchsorted(cum, fraction - 1e-12) + 1, len(cum)))
-
-
 def _pca_panel(ax: Axes, pca: pd.DataFrame, fraction: float) -> None:
     title = "PCA of visited states"
-    if not has_rows(pca, "model", "component", "cumulative"):
+    if not has_rows(pca, "model", "component", "cumulative", "explained_variance_ratio"):
         empty_panel(ax, NO_PCA, letter="a", title=title)
         return
     panel(ax, "a", title)
@@ -59,7 +54,8 @@ def _pca_panel(ax: Axes, pca: pd.DataFrame, fraction: float) -> None:
     for model, colour, marker in (("trained", TRAINED, "o"), ("untrained", UNTRAINED, "s")):
         rows = pca[pca["model"] == model].sort_values("component")
         if len(rows):
-            needed[model] = pcs_for(rows["cumulative"].to_numpy(), fraction)
+            needed[model] = pcs_for_variance(rows["explained_variance_ratio"].to_numpy(),
+                                             fraction)
     x_max = max(10, min(max(needed.values(), default=10) + 3,
                         int(pca["component"].max())))
     for model, colour, marker in (("trained", TRAINED, "o"), ("untrained", UNTRAINED, "s")):
@@ -162,7 +158,7 @@ def _fixed_point_panel(ax: Axes, fig: Figure, states: pd.DataFrame, fixed_points
                        geometry: pd.DataFrame, plane: PCPlane | None, n_points: int,
                        seed: int) -> None:
     title = "Fixed points"
-    kept = kept_points(fixed_points)
+    kept = kept_rows(fixed_points)
     if not len(kept):
         empty_panel(ax, NO_FIXED_POINTS, letter="c", title=title)
         return
@@ -228,7 +224,8 @@ def fig2(pca: pd.DataFrame, states: pd.DataFrame, fixed_points: pd.DataFrame,
         states: the states table (``doc, t, label, h``).
         fixed_points: the fixed-point table (``start_index, kept, h``).
         geometry: the geometry table (``start_index, theta``); may be empty.
-        h0, readout: the model's initial state and readout vector (flat [N]); optional.
+        h0, readout: the model's initial state and readout vector (flat [N]); optional
+            (:func:`model_vectors` reads them from the geometry table).
         fraction: the variance level marked in (a).
         n_points: states drawn in the scatter (a seeded subsample).
     """
@@ -238,31 +235,29 @@ def fig2(pca: pd.DataFrame, states: pd.DataFrame, fixed_points: pd.DataFrame,
     plane = pc_plane(states, seed=seed)
     _states_panel(axes[1], states, plane, h0, readout, n_points, seed)
     _fixed_point_panel(axes[2], fig, states, fixed_points, geometry, plane, n_points, seed)
-    if plane is not None and len(kept_points(fixed_points)):
+    if plane is not None and len(kept_rows(fixed_points)):
         _shared_limits(axes[1], axes[2])
     fig.suptitle(title)
     return fig
 
 
-def model_vectors(model_path: PathLike | None) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(h0, readout vector) of a checkpoint as float64 arrays; (None, None) without one."""
-    if model_path is None:
+def model_vectors(geometry: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(h0, readout vector) as the geometry stage recorded them; (None, None) without."""
+    if not has_rows(geometry, "h0", "readout"):
         return None, None
-    from ..models import load_model
-    model, _ = load_model(model_path)
-    return (model.initial_state().detach().double().numpy(),
-            model.readout_vector().detach().double().numpy())
+    first = geometry.iloc[0]
+    return np.asarray(first["h0"], np.float64), np.asarray(first["readout"], np.float64)
 
 
 def plot_fig2(pca: PathLike, states: PathLike, fixed_points: PathLike, geometry: PathLike,
-              model: PathLike | None, pdf: PathLike, png: PathLike, *,
-              dataset: str | None = None, arch: str | None = None, fraction: float = 0.9,
-              n_points: int = 6000, seed: int = 0) -> Figure:
-    """Read the cell's tables (and checkpoint, for h0 and the readout), draw, save."""
-    h0, readout = model_vectors(model)
-    fig = fig2(read_table(pca), read_table(states), read_table(fixed_points),
-               read_table(geometry), h0=h0, readout=readout, fraction=fraction,
-               n_points=n_points, seed=seed,
+              pdf: PathLike, png: PathLike, *, dataset: str | None = None,
+              arch: str | None = None, fraction: float = 0.9, n_points: int = 6000,
+              seed: int = 0) -> Figure:
+    """Read the cell's tables, draw, save."""
+    geom = read_table(geometry)
+    h0, readout = model_vectors(geom)
+    fig = fig2(read_table(pca), read_table(states), read_table(fixed_points), geom, h0=h0,
+               readout=readout, fraction=fraction, n_points=n_points, seed=seed,
                title=cell_title("Fig. 2: low-dimensional dynamics", dataset, arch))
     save_figure(fig, pdf, png)
     return fig

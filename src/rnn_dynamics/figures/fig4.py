@@ -18,7 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .common import NO_FIXED_POINTS, PathLike, has_rows, kept_points, read_table, save_figure
+from ..analysis.geometry import random_overlaps
+from .common import NO_FIXED_POINTS, PathLike, has_rows, read_table, save_figure
 from .style import (
     ACCENT,
     FULL_WIDTH,
@@ -51,60 +52,36 @@ class WordCloud:
     start_index: int
 
 
-def word_effect_cloud(model, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
-                      geometry: pd.DataFrame, word_effects: pd.DataFrame) -> WordCloud | None:
-    """J_inp x for the words of ``word_effects`` at the kept fixed point with theta nearest 0.
-
-    Needs the model (embeddings and the step map); None when there is no kept fixed point with
-    a spectrum or no word. One Jacobian evaluation: cheap.
-    """
-    import torch
-
-    from ..analysis.jacobians import jacobians
-
-    kept = kept_points(fixed_points)
-    if not (len(kept) and has_rows(spectra, "start_index", "r_int", "l_int")
-            and has_rows(word_effects, "id", "group")):
+def word_effect_cloud(word_effects: pd.DataFrame, geometry: pd.DataFrame) -> WordCloud | None:
+    """The word effects at the fixed point with theta nearest 0 (the middle of the manifold),
+    in the plane the word-effects stage gives each point (``along``, ``across``); None when
+    the table has no such coordinates."""
+    if not has_rows(word_effects, "start_index", "id", "group", "along", "across"):
         return None
-    spec = spectra.drop_duplicates("start_index").set_index("start_index")
-    kept = kept[kept["start_index"].isin(spec.index)]
-    if not len(kept):
+    words = word_effects[np.isfinite(word_effects["along"].to_numpy(np.float64))]
+    if not len(words):
         return None
-    theta = pd.Series(np.nan, index=kept["start_index"])
+    starts = pd.Index(words["start_index"].drop_duplicates())
+    theta = pd.Series(np.nan, index=starts)
     if has_rows(geometry, "start_index", "theta"):
         theta = (geometry.drop_duplicates("start_index").set_index("start_index")["theta"]
-                 .reindex(kept["start_index"]))
+                 .reindex(starts))
     pos = int(np.nanargmin(np.abs(theta.to_numpy())) if theta.notna().any() else 0)
-    row = kept.iloc[pos]
-    start = int(row["start_index"])
-    words = word_effects.drop_duplicates("id")[["token", "id", "group"]].reset_index(drop=True)
-    h = torch.tensor(np.asarray(row["h"], dtype=np.float32))[None]
-    dev = next(model.parameters()).device if hasattr(model, "parameters") else h.device
-    _, j_inp = jacobians(model.step, h.to(dev), input_dim=model.input_dim)
-    with torch.no_grad():
-        emb = model.embedding(torch.tensor(words["id"].to_numpy(np.int64), device=dev))
-        effects = (emb @ j_inp[0].T).double().cpu().numpy()                     # [W, N]
-    r1 = np.asarray(spec.loc[start, "r_int"], dtype=np.float64)
-    l1 = np.asarray(spec.loc[start, "l_int"], dtype=np.float64)
-    if not np.isfinite(r1).all():
-        return None
-    e1 = r1 / max(np.linalg.norm(r1), 1e-300)
-    rest = effects - np.outer(effects @ e1, e1)
-    rest = rest - rest.mean(0)
-    if len(rest) > 1 and np.abs(rest).sum() > 0:
-        e2 = np.linalg.svd(rest, full_matrices=False)[2][0]
-    else:
-        e2 = np.zeros_like(e1)
-    points = words.assign(x=effects @ e1, y=effects @ e2)
-    return WordCloud(points=points, l1=np.array([l1 @ e1, l1 @ e2]),
+    start = int(starts[pos])
+    rows = words[words["start_index"] == start]
+    points = rows[["token", "id", "group"]].assign(
+        x=rows["along"].to_numpy(np.float64), y=rows["across"].to_numpy(np.float64))
+    first = rows.iloc[0]
+    return WordCloud(points=points.reset_index(drop=True),
+                     l1=np.array([first["l_int_along"], first["l_int_across"]], np.float64),
                      theta=float(theta.iloc[pos]), start_index=start)
 
 
 def _cloud_panel(ax: Axes, cloud: WordCloud | None) -> None:
     title = "Word effects $J_{inp}x$ at a fixed point"
     if cloud is None or not len(cloud.points):
-        empty_panel(ax, "No word-effect cloud:\nno kept fixed point, no words,\n"
-                        "or no model checkpoint given", letter="a", title=title)
+        empty_panel(ax, "No word-effect cloud:\nno kept fixed point or no words",
+                    letter="a", title=title)
         return
     panel(ax, "a", title)
     p = cloud.points
@@ -196,12 +173,6 @@ def _projection_panel(ax: Axes, word_effects: pd.DataFrame) -> None:
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6)
 
 
-def null_overlaps(n: int, n_null: int = 10_000, seed: int = 0) -> np.ndarray:
-    """|u . m| for random unit u in R^n: any fixed unit m gives the same law (|u_1|)."""
-    z = np.random.default_rng(seed).standard_normal((n_null, n))
-    return np.abs(z[:, 0]) / np.linalg.norm(z, axis=1)
-
-
 def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
     title = r"$|r_{int} \cdot m|$ vs random vectors"
     if not has_rows(geometry, "r_int_overlap"):
@@ -209,9 +180,10 @@ def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
         return
     panel(ax, "d", title)
     bins = np.linspace(0, 1, 41)
-    n = len(geometry["m"].iloc[0]) if "m" in geometry and geometry["m"].iloc[0] is not None else 0
-    if n > 1:
-        null = null_overlaps(n)
+    m = geometry["m"].iloc[0] if "m" in geometry else None
+    n = len(m) if m is not None else 0
+    if n > 1 and np.isfinite(np.asarray(m, dtype=np.float64)).all():
+        null = random_overlaps(m)
         ax.hist(null, bins=bins, density=True, color=MUTED, alpha=0.7,
                 label=f"random unit vectors\n(in {n} dimensions)")
     ax.hist(geometry["r_int_overlap"].dropna(), bins=bins, density=True, color=ACCENT, alpha=0.8,
@@ -228,17 +200,17 @@ def _null_panel(ax: Axes, geometry: pd.DataFrame) -> None:
 
 
 def fig4(word_effects: pd.DataFrame, geometry: pd.DataFrame, *,
-         cloud: WordCloud | None = None, title: str = "Fig. 4") -> Figure:
+         title: str = "Fig. 4") -> Figure:
     """Word effects, the slow mode and the manifold direction.
 
     Args:
-        word_effects: the word-effects table (``start_index, id, group, projection``).
+        word_effects: the word-effects table (``start_index, id, group, projection``, and the
+            plane coordinates ``along, across, l_int_along, l_int_across`` for panel (a)).
         geometry: the geometry table (``theta, r_int_overlap, null_median, null_p99, m``).
-        cloud: from :func:`word_effect_cloud` (needs the model); panel (a) says so when None.
     """
     fig = new_figure(FULL_WIDTH, 4.9)
     axes = fig.subplots(2, 2)
-    _cloud_panel(axes[0, 0], cloud)
+    _cloud_panel(axes[0, 0], word_effect_cloud(word_effects, geometry))
     _overlap_panel(axes[0, 1], geometry)
     _projection_panel(axes[1, 0], word_effects)
     _null_panel(axes[1, 1], geometry)
@@ -246,17 +218,10 @@ def fig4(word_effects: pd.DataFrame, geometry: pd.DataFrame, *,
     return fig
 
 
-def plot_fig4(word_effects: PathLike, geometry: PathLike, spectra: PathLike,
-              fixed_points: PathLike, model: PathLike | None, pdf: PathLike, png: PathLike, *,
+def plot_fig4(word_effects: PathLike, geometry: PathLike, pdf: PathLike, png: PathLike, *,
               dataset: str | None = None, arch: str | None = None) -> Figure:
-    """Read the tables; the checkpoint (optional) gives the word-effect cloud of panel (a)."""
-    words, geom = read_table(word_effects), read_table(geometry)
-    cloud = None
-    if model is not None:
-        from ..models import load_model
-        net, _ = load_model(model)
-        cloud = word_effect_cloud(net, read_table(fixed_points), read_table(spectra), geom, words)
-    fig = fig4(words, geom, cloud=cloud,
+    """Read the word-effects and geometry tables, draw, save."""
+    fig = fig4(read_table(word_effects), read_table(geometry),
                title=cell_title("Fig. 4: word inputs and the slow mode", dataset, arch))
     save_figure(fig, pdf, png)
     return fig

@@ -2,7 +2,7 @@
 
 from .cells import CELLS, GRUCell, LSTMCell, UGRNNCell, VanillaCell
 from .checkpoint import load_model, model_meta, save_model
-from .sentiment import ARCHS, SentimentRNN, build_model, functional_step
+from .sentiment import ARCHS, SentimentRNN, build_model
 from .ugrnn import UGRNN
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "UGRNNCell",
     "VanillaCell",
     "build_model",
-    "functional_step",
     "load_model",
     "model_meta",
     "save_model",

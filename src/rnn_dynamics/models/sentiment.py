@@ -243,24 +243,3 @@ def build_model(arch: str, vocab_size: int, embed_dim: int, hidden_size: int,
     for layer in model.rnn:
         init_recurrent(layer, recurrent_init)
     return model
-
-
-def functional_step(model: SentimentRNN) -> Callable[[dict[str, Tensor], Tensor, Tensor], Tensor]:
-    """``f(params, h, x) = F(h, x)`` with ``params`` (names as in ``model.named_parameters()``)
-    substituted through ``torch.func.functional_call``; for Jacobians w.r.t. weights."""
-    wrapper = _StepModule(model)
-
-    def f(params: dict[str, Tensor], h: Tensor, x: Tensor) -> Tensor:
-        named = {f"model.{k}": v for k, v in params.items()}
-        return torch.func.functional_call(wrapper, named, (h, x), strict=False)
-
-    return f
-
-
-class _StepModule(nn.Module):
-    def __init__(self, model: SentimentRNN) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, h: Tensor, x: Tensor) -> Tensor:
-        return self.model.step(h, x)

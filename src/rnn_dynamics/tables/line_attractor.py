@@ -85,8 +85,8 @@ def summarise_cell(tables: Mapping[str, pd.DataFrame]) -> dict:
             row[f"projection_{group}_median"] = float(medians.get(group, np.nan))
     if len(linear):
         row["median_one_step_error"] = float(linear["one_step_error"].median())
-        row["accuracy_nonlinear"] = float(linear["accuracy_nonlinear"].iloc[0])
-        row["accuracy_linearised"] = float(linear["accuracy_linearised"].iloc[0])
+        row["accuracy_nonlinear"] = _number(linear["accuracy_nonlinear"].iloc[0])
+        row["accuracy_linearised"] = _number(linear["accuracy_linearised"].iloc[0])
     return row
 
 

@@ -11,10 +11,11 @@ import torch
 
 from ...io import write_parquet
 from ...runtime import resolve_device
+from ..kept_points import kept_rows as _kept
 
 PathLike = str | os.PathLike
 
-__all__ = ["PathLike", "write_parquet", "_kept", "_prepare", "_stack", "_write_empty"]
+__all__ = ["PathLike", "_kept", "write_parquet", "_prepare", "_stack", "_write_empty"]
 
 
 def _prepare(model: Any, device: str) -> torch.device:
@@ -26,10 +27,6 @@ def _prepare(model: Any, device: str) -> torch.device:
 
 def _stack(column: pd.Series, dtype=np.float32) -> np.ndarray:
     return np.stack([np.asarray(v, dtype=dtype) for v in column])
-
-
-def _kept(fixed_points: pd.DataFrame) -> pd.DataFrame:
-    return fixed_points[fixed_points["kept"]].reset_index(drop=True)
 
 
 def _write_empty(columns: list[str], out_path: PathLike) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from ..geometry import alignment, lle_coordinate, manifold_direction, overlap_wi
 from ._common import PathLike, _kept, _stack, _write_empty, write_parquet
 
 GEOMETRY_COLUMNS = ["start_index", "theta", "readout_projection", "r_int_overlap",
-                    "m_variance_ratio", "readout_alignment", "null_median", "null_p99", "m"]
+                    "m_variance_ratio", "readout_alignment", "null_median", "null_p99", "m",
+                    "readout", "h0"]
 
 
 def run_geometry_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
@@ -30,12 +31,15 @@ def run_geometry_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataF
         null_median         float64        median of |u . m| over ``n_null`` random unit u
         null_p99            float64        99th percentile of that null
         m                   list<float64>  manifold direction (unit, m . w >= 0)
+        readout             list<float64>  w, the readout vector (so figures need no model)
+        h0                  list<float64>  the trained initial state
     """
     kept = _kept(fixed_points)
     if len(kept) == 0:
         return _write_empty(GEOMETRY_COLUMNS, out_path)
     pts = _stack(kept["h"], np.float64)
     w = model.readout_vector().detach().cpu().double().numpy()
+    h0 = model.initial_state().detach().cpu().double().numpy().reshape(-1)
     n = pts.shape[1]
     if len(pts) >= 2:
         m, ratio = manifold_direction(pts, readout=w)
@@ -56,6 +60,8 @@ def run_geometry_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataF
         "null_median": float(np.median(null)),
         "null_p99": p99,
         "m": [m.astype(np.float64)] * len(kept),
+        "readout": [w.astype(np.float64)] * len(kept),
+        "h0": [h0] * len(kept),
     }, columns=GEOMETRY_COLUMNS)
     write_parquet(df, out_path)
     return df

@@ -9,11 +9,11 @@ import pandas as pd
 import torch
 
 from ..jacobians import jacobians
-from ..word_effects import projected_effects, select_words
+from ..word_effects import effect_plane, projected_effects, select_words
 from ._common import PathLike, _kept, _prepare, _stack, _write_empty, write_parquet
 
 WORD_COLUMNS = ["start_index", "token", "id", "group", "coef", "count", "projection",
-                "effect_norm"]
+                "effect_norm", "along", "across", "l_int_along", "l_int_across"]
 
 
 def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.DataFrame,
@@ -34,6 +34,11 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
         projection   float64  l_int . J_inp x  (the integrating mode's left vector, from
                               ``spectra``; l_int . r_int = 1)
         effect_norm  float64  ||J_inp x||
+        along        float64  J_inp x in the plane of :func:`..word_effects.effect_plane` at
+        across       float64  this point: along the integrating mode's unit r_int, and along
+                              the next principal axis of the words' effects
+        l_int_along  float64  l_int in the same plane (repeated per point): the direction
+        l_int_across float64  a word must move along to be integrated
     """
     dev = _prepare(model, device)
     kept = _kept(fixed_points)
@@ -48,9 +53,14 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
         word_ids = torch.tensor(words["id"].to_numpy(np.int64), device=dev)
         emb = model.embedding(word_ids)
         proj = projected_effects(j_inp, l_int, emb).cpu().numpy()                    # [K, W]
-        norms = torch.stack([torch.einsum("ne,we->wn", j, emb).norm(dim=-1)
-                             for j in j_inp]).cpu().numpy()                       # [K, W]
     k, n_w = proj.shape
+    r_int, l_int_np = _stack(spec["r_int"], np.float64), _stack(spec["l_int"], np.float64)
+    norms, coords, left = np.empty((k, n_w)), np.empty((k, n_w, 2)), np.empty((k, 2))
+    for i in range(k):                                  # one point at a time: [W, N] each
+        with torch.no_grad():
+            effects = (emb @ j_inp[i].T).double().cpu().numpy()
+        norms[i] = np.linalg.norm(effects, axis=1)
+        coords[i], left[i] = effect_plane(effects, r_int[i], l_int_np[i])
     df = pd.DataFrame({
         "start_index": np.repeat(kept["start_index"].to_numpy(np.int64), n_w),
         "token": np.tile(words["token"].to_numpy(), k),
@@ -60,6 +70,10 @@ def run_word_effects_stage(model: Any, fixed_points: pd.DataFrame, spectra: pd.D
         "count": np.tile(words["count"].to_numpy(np.int64), k),
         "projection": proj.reshape(-1).astype(np.float64),
         "effect_norm": norms.reshape(-1).astype(np.float64),
+        "along": coords[..., 0].reshape(-1),
+        "across": coords[..., 1].reshape(-1),
+        "l_int_along": np.repeat(left[:, 0], n_w),
+        "l_int_across": np.repeat(left[:, 1], n_w),
     }, columns=WORD_COLUMNS)
     write_parquet(df, out_path)
     return df
