@@ -8,6 +8,11 @@ import pytest
 from scipy.linalg import subspace_angles
 
 from rnn_dynamics.analysis.integration import (
+    EXTENT,
+    FAR,
+    attractor_dimension,
+    near_states,
+    state_spread,
     analyse_integration,
     class_word_counts,
     evidence_words,
@@ -93,6 +98,60 @@ def test_complex_pair_spans_its_real_plane():
 def test_participation_dimension_counts_equal_directions():
     assert participation_dimension([1.0, 1.0, 1.0]) == pytest.approx(3.0)
     assert participation_dimension([1.0, 0.0, 0.0]) == pytest.approx(1.0)
+
+
+def _cloud(rng, n, sds, dim=20):
+    """``n`` points with standard deviations ``sds`` along the first axes of R^dim."""
+    x = np.zeros((n, dim))
+    x[:, :len(sds)] = rng.standard_normal((n, len(sds))) * np.asarray(sds)
+    return x
+
+
+def test_one_fixed_point_with_anisotropic_jitter_is_zero_dimensional():
+    """PCA alone calls any cluster >= 1-D (here 90% of its variance needs 2 PCs): the extent
+    guard sees the points do not move across the states' region and says 0."""
+    rng = np.random.default_rng(0)
+    states = _cloud(rng, 4000, [1.0, 0.8, 0.5, 0.3])
+    spread = state_spread(states)
+    blob = 3.0 + _cloud(rng, 150, [0.004, 0.003, 0.001])
+    ratio = np.linalg.svd(blob - blob.mean(0), compute_uv=False) ** 2
+    assert np.searchsorted(np.cumsum(ratio / ratio.sum()), 0.9) + 1 == 2   # what PCA says
+    dim, _, pr = attractor_dimension(blob, spread)
+    assert dim == 0 and np.isnan(pr)
+
+
+def test_a_noisy_slowly_bent_line_is_one_dimensional_and_a_plane_two():
+    rng = np.random.default_rng(1)
+    states = _cloud(rng, 4000, [1.0, 0.8, 0.5, 0.3])
+    spread = state_spread(states)
+    t = rng.uniform(-1, 1, 300)
+    line = np.zeros((300, 20))
+    line[:, 0], line[:, 1] = 1.2 * t, 0.1 * t ** 2                 # slow curvature
+    line += 0.01 * spread * rng.standard_normal(line.shape)       # solver noise everywhere
+    assert attractor_dimension(line, spread)[0] == 1
+    plane = _cloud(rng, 300, [1.0, 0.7]) + 0.01 * spread * rng.standard_normal((300, 20))
+    dim, _, pr = attractor_dimension(plane, spread)
+    assert dim == 2 and 1.5 < pr < 2.1
+    thin = _cloud(rng, 300, [1.0, 0.5 * EXTENT * spread])          # second axis too thin
+    assert attractor_dimension(thin, spread)[0] == 1
+
+
+def test_far_fixed_points_are_not_part_of_the_visited_attractor():
+    """A few solver endpoints several spreads away from every state (another attractor the
+    network never visits) would add a PCA direction; near_states drops them."""
+    rng = np.random.default_rng(2)
+    states = _cloud(rng, 3000, [1.0, 0.3])
+    spread = state_spread(states)
+    t = rng.uniform(-1, 1, 200)
+    line = np.zeros((200, 20))
+    line[:, 0] = t
+    far = np.zeros((8, 20))
+    far[:, 2] = 8 * spread + rng.standard_normal(8)
+    points = np.vstack([line, far])
+    assert attractor_dimension(points, spread)[0] == 2          # fooled
+    keep = near_states(points, states, FAR * spread)
+    assert keep[:200].all() and not keep[200:].any()
+    assert attractor_dimension(points[keep], spread)[0] == 1
 
 
 def test_evidence_words_pick_each_class_s_own_words_and_neutral_filler():

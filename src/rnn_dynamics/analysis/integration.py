@@ -30,6 +30,14 @@ would report dimension 1, an artefact of the tolerance. So the measured dimensio
 ``sqrt(N q) * T_median <= DRIFT * spread``. The dimension of the exact points
 (``exact_dimension``) is reported beside it.
 
+Two more guards keep the PCA from measuring something that is not an attractor the network
+uses (:func:`attractor_dimension`). Slow points farther than :data:`FAR` state spreads from
+every visited state are dropped: on IMDB ratings a UGRNN has a few fixed points eight
+spreads away from any state, which alone added a PCA direction. And a direction counts only
+where the points extend at least :data:`EXTENT` of the states' spread along it: on SST-5 an
+LSTM's slow points are all one fixed point (standard deviation 0.2% of the spread), whose
+jitter PCA would call two-dimensional; it is a 0-dimensional attractor, a point.
+
 Predicted dimension. A bag-of-words reader of a K-class corpus integrates, for each word,
 the vector of class log-likelihoods ``e_w = log p(w | k) - mean_k log p(w | k)`` (add-one
 smoothing; centred, so it lives in the K - 1 dimensional space of relative class evidence).
@@ -57,7 +65,7 @@ from . import fixed_points as fp
 from .jacobians import jacobians
 from .kept_points import points_from_table
 from .spectra import eigendecompose, time_constants
-from .states import collect_states, pca_variance, pcs_for_variance
+from .states import collect_states, pcs_for_variance
 
 VARIANCE = 0.9
 N_WORDS = 10
@@ -66,6 +74,11 @@ EVIDENCE_SHARE = 0.5
 ``e_w[k]`` is at least this share of the strongest frequent word's for k."""
 DRIFT = 0.1
 """Slow points drift at most this share of the states' spread over a median-length document."""
+FAR = 1.0
+"""Slow points farther than this many state spreads from every visited state are dropped."""
+EXTENT = 0.05
+"""A principal direction of the slow points counts only when their standard deviation along it
+is at least this share of the visited states' spread."""
 MIN_COUNT = 20
 """Words seen fewer times in training are not ranked (their evidence is noise)."""
 
@@ -86,6 +99,47 @@ def participation_dimension(variances: np.ndarray) -> float:
     """``(sum s)^2 / sum s^2`` of a PCA spectrum: 1 for a line, K for K equal directions."""
     s = np.asarray(variances, dtype=np.float64)
     return float(s.sum() ** 2 / max((s * s).sum(), 1e-300))
+
+
+def state_spread(states: np.ndarray) -> float:
+    """sqrt of the total variance of the visited states: the size of the region they visit."""
+    x = np.asarray(states, dtype=np.float64)
+    return float(np.sqrt(x.var(axis=0).sum())) if len(x) else 0.0
+
+
+def near_states(points: np.ndarray, states: np.ndarray, radius: float,
+                max_states: int = 20_000) -> np.ndarray:
+    """Which points lie within ``radius`` of some visited state (an evenly spaced subset of at
+    most ``max_states`` states is searched)."""
+    pts = torch.as_tensor(np.asarray(points, dtype=np.float64))
+    x = np.asarray(states, dtype=np.float64)
+    x = x[np.linspace(0, len(x) - 1, min(len(x), max_states)).astype(np.int64)] if len(x) else x
+    if not len(pts) or not len(x):
+        return np.zeros(len(pts), dtype=bool)
+    nearest = torch.cdist(pts, torch.as_tensor(x)).min(dim=1).values.numpy()
+    return nearest <= radius
+
+
+def attractor_dimension(points: np.ndarray, spread: float, variance: float = VARIANCE,
+                        extent: float = EXTENT) -> tuple[int, np.ndarray, float]:
+    """``(dimension, PCA variance ratio, participation ratio)`` of a set of slow points.
+
+    The dimension is the number of PCs explaining ``variance`` of the points' spread, but only
+    PCs along which the points' standard deviation reaches ``extent * spread`` count (0 for a
+    cluster around one fixed point, whatever shape its jitter has). The participation ratio
+    is of the counted PCs' spectrum (nan when none counts).
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if len(pts) < 2:
+        return 0, np.zeros(0), float("nan")
+    from sklearn.decomposition import PCA
+
+    pca = PCA().fit(pts)
+    ratio = pca.explained_variance_ratio_
+    extended = int((np.sqrt(pca.explained_variance_) >= extent * spread).sum())
+    dim = min(pcs_for_variance(ratio, variance), extended)
+    pr = participation_dimension(pca.explained_variance_[:extended]) if extended else float("nan")
+    return dim, ratio, pr
 
 
 def class_word_counts(ids: list[np.ndarray] | pd.Series, labels: np.ndarray, vocab_size: int,
@@ -200,10 +254,14 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     t_median = float(np.median(test["length"]))
     if slow_tau is None:
         slow_tau = 0.5 * t_median
-    spread = float(states.double().var(dim=0).sum().sqrt().item())
+    x = states.double().cpu().numpy()
+    spread = state_spread(x)
     q_slow = max(tol, (DRIFT * spread / t_median) ** 2 / model.state_dim)
     slow = (table["q"].to_numpy() <= q_slow) & ~table["outlier"].to_numpy()
+    endpoints = points_from_table(table, kept_only=False)
+    slow &= near_states(endpoints, x, FAR * spread)
     points = points_from_table(table.assign(kept=slow))
+    exact = exact[near_states(exact, x, FAR * spread)] if len(exact) else exact
 
     counts = class_word_counts(train["ids"], train["label"].to_numpy(), model.vocab_size, k)
     predicted, predicted_ratio = predicted_dimension(counts, variance)
@@ -212,13 +270,8 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     q_read = readout_subspace(readout)
     n = int(model.state_dim)
 
-    if len(points) >= 2:
-        ratio = pca_variance(points)
-        measured = pcs_for_variance(ratio, variance)
-        pr = participation_dimension(ratio)
-    else:
-        ratio, measured, pr = np.zeros(0), 0, float("nan")
-    exact_dim = pcs_for_variance(pca_variance(exact), variance) if len(exact) >= 2 else 0
+    measured, ratio, pr = attractor_dimension(points, spread, variance)
+    exact_dim = attractor_dimension(exact, spread, variance)[0]
     summary: dict[str, Any] = {
         "n_classes": k, "ordered": bool(ordered), "k_minus_1": k - 1,
         "measured_dimension": int(measured), "participation_ratio": pr,
@@ -226,7 +279,8 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
         "predicted_participation": participation_dimension(predicted_ratio),
         "variance_ratio": [float(v) for v in ratio[:8]],
         "exact_dimension": int(exact_dim), "n_exact_points": len(exact),
-        "n_slow_points": len(points), "q_slow": float(q_slow), "slow_tau": float(slow_tau), "variance": float(variance),
+        "n_slow_points": len(points), "q_slow": float(q_slow), "slow_tau": float(slow_tau),
+        "variance": float(variance), "state_spread": spread,
         "slow_modes": float("nan"), "readout_alignment": float("nan"),
         "readout_alignment_null": float(max(measured, 1) / n),
         "evidence_drive": float("nan"), "neutral_drive": float("nan"),

@@ -36,6 +36,24 @@ def presence_matrix(ids: Sequence[np.ndarray], vocab_size: int) -> sp.csr_matrix
     return sp.csr_matrix((data, (rows_arr, cols_arr)), shape=(len(ids), vocab_size))
 
 
+def select_logistic_regression(x_train, y_train, x_valid, y_valid, C_grid: Sequence[float],
+                               seed: int = 0) -> tuple[LogisticRegression, dict[float, float]]:
+    """One L2 logistic regression per C (liblinear, seeded), the first best on validation:
+    ``(model, validation accuracy per C)``."""
+    scores: dict[float, float] = {}
+    best: LogisticRegression | None = None
+    for C in C_grid:
+        model = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=seed)
+        model.fit(x_train, y_train)
+        scores[C] = float(model.score(x_valid, y_valid))
+        log.info("logistic regression C=%g: validation accuracy %.4f", C, scores[C])
+        if best is None or scores[C] > scores[best.C]:
+            best = model
+    if best is None:
+        raise ValueError("C_grid is empty: give at least one regularisation strength")
+    return best, scores
+
+
 def fit_bow(
     train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, vocab: pd.DataFrame,
     C_grid: Sequence[float], seed: int = 0,
@@ -51,16 +69,8 @@ def fit_bow(
     X = {name: presence_matrix(df["ids"].to_list(), vocab_size)
          for name, df in (("train", train), ("valid", valid), ("test", test))}
     y = {name: df["label"].to_numpy() for name, df in (("train", train), ("valid", valid), ("test", test))}
-    scores: dict[float, float] = {}
-    best: LogisticRegression | None = None
-    for C in C_grid:
-        model = LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=seed)
-        model.fit(X["train"], y["train"])
-        scores[C] = float(model.score(X["valid"], y["valid"]))
-        log.info("BoW C=%g: validation accuracy %.4f", C, scores[C])
-        if best is None or scores[C] > scores[best.C]:
-            best = model
-    assert best is not None
+    best, scores = select_logistic_regression(X["train"], y["train"], X["valid"], y["valid"],
+                                              C_grid, seed)
     metrics = pd.DataFrame([{
         "model": "bow",
         "train_acc": float(best.score(X["train"], y["train"])),

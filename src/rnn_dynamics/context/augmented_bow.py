@@ -23,9 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
-from ..baselines.bow import presence_matrix
+from ..baselines.bow import presence_matrix, select_logistic_regression
 
 AUGMENTED_COLUMNS = ["model", "C", "train_acc", "valid_acc", "test_acc", "bow_test_acc",
                      "rnn_test_acc", "gap_recovered", "n_features"]
@@ -111,14 +110,9 @@ def fit_augmented_bow(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFra
     for variant in variants:
         x = {k: _features([np.asarray(v, np.int64) for v in df["ids"]], vocab_size, variant,
                           gains, start, end) for k, df in splits.items()}
-        best, best_acc = None, -1.0
-        for c in C_grid:
-            clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=seed)
-            clf.fit(x["train"], y["train"])
-            acc = float(clf.score(x["valid"], y["valid"]))
-            if acc > best_acc:
-                best, best_acc = clf, acc
-        assert best is not None
+        best, scores = select_logistic_regression(x["train"], y["train"], x["valid"],
+                                                  y["valid"], C_grid, seed)
+        best_acc = scores[best.C]
         rows.append({"model": variant, "C": float(best.C),
                      "train_acc": float(best.score(x["train"], y["train"])),
                      "valid_acc": best_acc, "test_acc": float(best.score(x["test"], y["test"])),
