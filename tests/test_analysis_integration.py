@@ -10,16 +10,16 @@ from scipy.linalg import subspace_angles
 from rnn_dynamics.analysis.integration import (
     EXTENT,
     FAR,
-    attractor_dimension,
-    near_states,
-    state_spread,
     analyse_integration,
+    attractor_dimension,
     class_word_counts,
     evidence_words,
+    near_states,
     participation_dimension,
     predicted_dimension,
     readout_subspace,
     real_basis,
+    state_spread,
     subspace_overlap,
 )
 from rnn_dynamics.data.prepare import prepare_dataset, read_split
