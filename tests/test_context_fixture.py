@@ -1,4 +1,6 @@
-"""The shared synthetic GRU (``conftest.synthetic_gru``) is good enough to analyse."""
+"""A small GRU solves the synthetic sentiment language, negators and intensifiers included:
+the shared GRU (``conftest.synthetic_gru``, trained once per session by ``train_cell``) that
+the analysis, context and figure tests then take apart."""
 
 
 def test_the_shared_gru_solves_the_synthetic_language(synthetic_gru):

@@ -117,7 +117,10 @@ def test_report_refers_to_nothing_outside_itself(report):
     assert external == []
 
 
-def _chromium() -> str:
+@pytest.fixture()
+def chromium() -> str:
+    """A headless Chromium; requested before ``report`` so a missing one skips the test
+    before the demo run it would otherwise wait for."""
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         if shutil.which(name):
             return shutil.which(name)
@@ -132,8 +135,7 @@ def _run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.Compl
                           env=dict(os.environ, HOME=str(tmp_path)))
 
 
-def test_report_renders_in_headless_chromium(report, tmp_path):
-    chromium = _chromium()
+def test_report_renders_in_headless_chromium(chromium, report, tmp_path):
     _, path = report
     url = path.resolve().as_uri()
 
