@@ -9,7 +9,12 @@ import pytest
 from rnn_dynamics.config import resolve
 from rnn_dynamics.data.archives import candidate_paths, get_release
 from rnn_dynamics.data.prepare import prepare_dataset, read_source, read_split, read_vocab
-from rnn_dynamics.data.readers import IMDB_RATING_CLASSES, read_imdb_ratings, read_sst5
+from rnn_dynamics.data.readers import (
+    IMDB_RATING_CLASSES,
+    parse_sst_trees,
+    read_imdb_ratings,
+    read_sst5,
+)
 from rnn_dynamics.data.synthetic_categories import CategoricalLanguage, generate_categories
 from rnn_dynamics.errors import ConfigError
 
@@ -37,6 +42,32 @@ def test_sst5_keeps_the_fine_labels_and_the_neutral_sentences(tmp_path):
     assert len(train) == 200
     assert list(train["label"][:5]) == [3, 1, 2, 0, 4]
     assert train["text"][2] == "a table"
+
+
+def test_phrase_training_reads_every_labelled_subtree_once_and_keeps_sentences_elsewhere():
+    tree = b"(3 (2 (2 The) (2 film)) (4 (3 is) (4 (2 very) (4 good))))\n(1 (2 The) (1 bad))\n"
+    phrases = parse_sst_trees(tree, "t", fine=True, phrases=True)
+    assert list(zip(phrases["text"], phrases["label"])) == [
+        ("The", 2), ("film", 2), ("The film", 2), ("is", 3), ("very", 2), ("good", 4),
+        ("very good", 4), ("is very good", 4), ("The film is very good", 3), ("bad", 1),
+        ("The bad", 1)]                            # "The" of the second tree: already there
+    binary = parse_sst_trees(tree, "t", phrases=True)
+    assert "The" not in set(binary["text"]) and binary.set_index("text")["label"]["bad"] == 0
+
+
+def test_prepared_sst5_with_phrases_trains_on_phrases_and_tests_on_sentences(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "trainDevTestTrees_PTB.zip").write_bytes(zip_bytes(SST5))
+    row = prepare_dataset("sst5", tmp_path / "out", data_dir=tmp_path / "data", vocab_size=100,
+                          valid_fraction=0.1, max_length=None, seed=0, download=False,
+                          train_phrases=True)
+    # 5 distinct two-word sentences, repeated: 11 distinct phrases (6 words, 5 sentences)
+    assert row["train_phrases"] and row["n_train"] == 11 and row["n_test"] == 200
+    assert read_source(tmp_path / "out")["train_phrases"]
+    with pytest.raises(ConfigError, match="labelled phrases"):
+        prepare_dataset("imdb", tmp_path / "x", data_dir=tmp_path / "data", vocab_size=100,
+                        valid_fraction=0.1, max_length=None, seed=0, download=False,
+                        train_phrases=True)
 
 
 def test_imdb_ratings_are_four_ordered_classes_of_two_ratings(tmp_path):

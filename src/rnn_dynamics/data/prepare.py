@@ -88,13 +88,21 @@ def prepare_dataset(
     valid_fraction: float,
     max_length: int | None,
     max_train: int | None = None,
+    train_phrases: bool = False,
     seed: int,
     synthetic: Mapping[str, Any] | None = None,
     download: bool = True,
 ) -> dict[str, Any]:
-    """Write the five Parquet tables of ``dataset`` to ``out_dir``; return the source row."""
+    """Write the five Parquet tables of ``dataset`` to ``out_dir``; return the source row.
+
+    ``train_phrases`` (SST and SST-5 only): train on every labelled phrase of the training
+    trees, not only the sentences; validation and test stay whole sentences."""
     if dataset not in DATASETS:
         raise ConfigError(f"dataset = {dataset!r}: must be one of {list(DATASETS)}")
+    if train_phrases and dataset not in PHRASE_DATASETS:
+        raise ConfigError(f"data.train_phrases = true: only {', '.join(PHRASE_DATASETS)} have "
+                          f"labelled phrases, {dataset!r} does not; set it per dataset "
+                          "(per_dataset: {sst5: {data: {train_phrases: true}}})")
     if max_length is not None and max_length < 1:
         raise ConfigError(f"max_length = {max_length}: must be >= 1 or null")
     out_dir = Path(out_dir)
@@ -104,7 +112,8 @@ def prepare_dataset(
         splits, source = _categorical_splits(synthetic or {}, seed)
     else:
         splits, source = _archive_splits(dataset, data_dir, valid_fraction, seed, download,
-                                         cache_dir=out_dir.parent / CHECKSUM_CACHE)
+                                         cache_dir=out_dir.parent / CHECKSUM_CACHE,
+                                         train_phrases=train_phrases)
     if max_train is not None:
         splits["train"] = _subsample(splits["train"], max_train, _rng(seed, 2))
     for split, (docs, labels) in list(splits.items()):
@@ -132,6 +141,7 @@ def prepare_dataset(
         vocab_rows=len(vocab),
         max_length=max_length,
         max_train=max_train,
+        train_phrases=bool(train_phrases),
     )
     row = {key: source.get(key) for key in _SOURCE_COLUMNS}
     # All five tables or none: each is written to a temporary file and they take their final
@@ -154,6 +164,10 @@ def prepare_dataset(
     return row
 
 
+PHRASE_DATASETS = ("sst", "sst5")
+"""The datasets whose archives label every phrase (the Stanford Sentiment Treebank's trees)."""
+
+
 def _rng(seed: int, purpose: int) -> np.random.Generator:
     """An independent stream per purpose, so changing one step never shifts another."""
     return np.random.default_rng(np.random.SeedSequence([seed, purpose]))
@@ -161,14 +175,15 @@ def _rng(seed: int, purpose: int) -> np.random.Generator:
 
 def _archive_splits(
     dataset: str, data_dir: Path | None, valid_fraction: float, seed: int, download: bool,
-    cache_dir: Path | None = None,
+    cache_dir: Path | None = None, train_phrases: bool = False,
 ) -> tuple[dict[str, Split], dict[str, Any]]:
     if data_dir is None:
         raise ConfigError(f"data_dir is required for dataset {dataset!r}")
     info = locate_archive(dataset, Path(data_dir), download=download, cache_dir=cache_dir)
     source = {**describe(info), "synthetic_language": ""}
     log.info("reading %s", info.path)
-    raw = READERS[dataset](info.path)
+    raw = (READERS[dataset](info.path, phrases=True) if train_phrases
+           else READERS[dataset](info.path))
     if "dev" in raw:          # SST and SST-5: the official dev set
         frames = {"train": raw["train"], "valid": raw["dev"], "test": raw["test"]}
     else:
@@ -302,6 +317,7 @@ _SOURCE_COLUMNS = [
     "vocab_rows",
     "max_length",
     "max_train",
+    "train_phrases",
     "n_classes",
     *(f"n_{s}" for s in SPLITS),
     *(f"dropped_empty_{s}" for s in SPLITS),

@@ -167,33 +167,55 @@ PTB_ESCAPES = {
 _PTB_ESCAPE = re.compile("|".join(re.escape(k) for k in PTB_ESCAPES))
 
 
-def read_sst(path: Path) -> dict[str, pd.DataFrame]:
+def read_sst(path: Path, *, phrases: bool = False) -> dict[str, pd.DataFrame]:
     """Binary SST from ``trainDevTestTrees_PTB.zip`` (root label 0-1 -> 0, 3-4 -> 1, 2 dropped).
 
     The text is the tree's leaves joined by spaces: already PTB-tokenised (``does n't``),
     with bracket escapes such as ``-LRB-`` turned back into characters. Sentence order is kept.
+    ``phrases``: the training split holds every labelled phrase of the training trees
+    (:func:`parse_sst_trees`); dev and test stay whole sentences.
     """
     path = Path(path)
     members = read_members(path, SST_SPLITS.values())
     return {
-        split: _both_labels(parse_sst_trees(members[name], f"{path}:{name}"), f"{path}:{name}")
+        split: _both_labels(parse_sst_trees(members[name], f"{path}:{name}",
+                                            phrases=phrases and split == "train"),
+                            f"{path}:{name}")
         for split, name in SST_SPLITS.items()
     }
 
 
-def read_sst5(path: Path) -> dict[str, pd.DataFrame]:
+def read_sst5(path: Path, *, phrases: bool = False) -> dict[str, pd.DataFrame]:
     """SST-5: the same archive and sentences as :func:`read_sst`, with the fine-grained root
-    label 0-4 (very negative .. very positive) and the neutral sentences kept."""
+    label 0-4 (very negative .. very positive) and the neutral sentences kept; ``phrases`` as
+    there (the standard way to train on SST-5, e.g. Tai et al. 2015)."""
     path = Path(path)
     members = read_members(path, SST_SPLITS.values())
-    return {split: parse_sst_trees(members[name], f"{path}:{name}", fine=True)
+    return {split: parse_sst_trees(members[name], f"{path}:{name}", fine=True,
+                                   phrases=phrases and split == "train")
             for split, name in SST_SPLITS.items()}
 
 
-def parse_sst_trees(content: bytes, where: str, *, fine: bool = False) -> pd.DataFrame:
+def _subtrees(line: str) -> list[str]:
+    """Every bracketed subtree of one PTB tree, innermost first, the whole tree last."""
+    out, opened = [], []
+    for i, char in enumerate(line):
+        if char == "(":
+            opened.append(i)
+        elif char == ")":
+            out.append(line[opened.pop():i + 1])
+    return out
+
+
+def parse_sst_trees(content: bytes, where: str, *, fine: bool = False,
+                    phrases: bool = False) -> pd.DataFrame:
     """One tree per line -> rows; binary (``fine=False``): neutral (2) sentences are dropped
-    and 0-1 / 3-4 become 0 / 1; ``fine=True``: the root label 0-4 as it is."""
-    rows = []
+    and 0-1 / 3-4 become 0 / 1; ``fine=True``: the root label 0-4 as it is.
+
+    ``phrases``: one row per labelled phrase (every subtree, single words included) instead of
+    per sentence, each distinct phrase text once (its first occurrence), sentences in order
+    and, within one, shorter phrases first."""
+    rows, seen = [], set()
     for number, line in enumerate(content.decode(ENCODING, ERRORS).splitlines(), start=1):
         line = line.strip()
         if not line:
@@ -201,13 +223,20 @@ def parse_sst_trees(content: bytes, where: str, *, fine: bool = False) -> pd.Dat
         root = _ROOT.match(line)
         if root is None or line.count("(") != line.count(")"):
             raise DataError(f"{where}, line {number}: not a PTB sentiment tree: {line[:60]!r}")
-        label = int(root.group(1))
-        if label > 4:
-            raise DataError(f"{where}, line {number}: sentiment label {label} is not in 0-4.")
-        if not fine and label == 2:
-            continue
-        words = (_PTB_ESCAPE.sub(lambda m: PTB_ESCAPES[m.group(0)], w) for w in _LEAF.findall(line))
-        rows.append((" ".join(words), label if fine else int(label > 2)))
+        for tree in _subtrees(line) if phrases else [line]:
+            label = int(tree[1])
+            if label > 4:
+                raise DataError(f"{where}, line {number}: sentiment label {label} is not in "
+                                "0-4.")
+            if not fine and label == 2:
+                continue
+            text = " ".join(_PTB_ESCAPE.sub(lambda m: PTB_ESCAPES[m.group(0)], w)
+                            for w in _LEAF.findall(tree))
+            if phrases:
+                if text in seen:
+                    continue
+                seen.add(text)
+            rows.append((text, label if fine else int(label > 2)))
     return _frame(rows)
 
 
