@@ -109,7 +109,7 @@ def _spectrum_panel(ax, spectrum: pd.DataFrame, slow_tau: float) -> None:
     ax.set_xticks(modes[::2] if len(modes) > 8 else modes)
     ax.set_xlabel("mode (slowest first)")
     ax.set_ylabel("time constant \u03c4 (tokens)")
-    ax.legend(loc="upper right", fontsize=6, frameon=False)
+    ax.legend(loc="best", fontsize=6, frameon=True, framealpha=0.85, edgecolor="none")
 
 
 def integration_figure(projection_path: PathLike, spectrum_path: PathLike,
