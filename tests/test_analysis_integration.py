@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.linalg import subspace_angles
 
 from rnn_dynamics.analysis.integration import (
@@ -14,6 +15,7 @@ from rnn_dynamics.analysis.integration import (
     attractor_dimension,
     class_word_counts,
     evidence_words,
+    input_drive,
     near_states,
     participation_dimension,
     predicted_dimension,
@@ -152,6 +154,34 @@ def test_far_fixed_points_are_not_part_of_the_visited_attractor():
     keep = near_states(points, states, FAR * spread)
     assert keep[:200].all() and not keep[200:].any()
     assert attractor_dimension(points[keep], spread)[0] == 1
+
+
+class _GatedToy(torch.nn.Module):
+    """h' = h + sigmoid(-10 h_0) * B x: words move the state where h_0 < 0, not where the gate
+    has shut (h_0 > 0), like a GRU whose update gate saturates."""
+
+    input_dim, state_dim = 3, 4
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embedding = torch.nn.Embedding(10, 3)
+        self.b = torch.nn.Parameter(torch.randn(4, 3))
+
+    def step(self, h, x):
+        return h + torch.sigmoid(-10 * h[..., :1]) * (x @ self.b.T)
+
+
+def test_input_drive_is_zero_where_the_state_is_frozen():
+    toy = _GatedToy()
+    open_, shut = np.zeros((5, 4), np.float32), np.zeros((5, 4), np.float32)
+    open_[:, 0], shut[:, 0] = -1.0, 1.0
+    moving, frozen = input_drive(toy, open_, np.arange(1, 8)), input_drive(toy, shut, np.arange(1, 8))
+    assert moving.min() > 0.5 and frozen.max() < 1e-3 * moving.min()
+    with torch.no_grad():
+        e = toy.embedding(torch.arange(1, 8))
+        expected = (e @ toy.b.T).norm(dim=-1).mean().item() * torch.sigmoid(torch.tensor(10.0))
+    assert moving == pytest.approx(np.full(5, float(expected)), rel=1e-5)
 
 
 def test_evidence_words_pick_each_class_s_own_words_and_neutral_filler():

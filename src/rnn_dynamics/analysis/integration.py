@@ -36,7 +36,11 @@ every visited state are dropped: on IMDB ratings a UGRNN has a few fixed points 
 spreads away from any state, which alone added a PCA direction. And a direction counts only
 where the points extend at least :data:`EXTENT` of the states' spread along it: on SST-5 an
 LSTM's slow points are all one fixed point (standard deviation 0.2% of the spread), whose
-jitter PCA would call two-dimensional; it is a 0-dimensional attractor, a point.
+jitter PCA would call two-dimensional; it is a 0-dimensional attractor, a point. Last, slow
+points where words barely move the state (input drive ``mean_w ||J_inp x_w||`` below
+:data:`FROZEN` of its median over visited states) are dropped: a phrase-trained SST-5 GRU has
+slow points where its update gates are shut, J_rec ~ I with tau ~ 10^6 in most directions and
+no input reaching the state; they are scattered, and their PCA is no attractor's dimension.
 
 Predicted dimension. A bag-of-words reader of a K-class corpus integrates, for each word,
 the vector of class log-likelihoods ``e_w = log p(w | k) - mean_k log p(w | k)`` (add-one
@@ -76,6 +80,9 @@ DRIFT = 0.1
 """Slow points drift at most this share of the states' spread over a median-length document."""
 FAR = 1.0
 """Slow points farther than this many state spreads from every visited state are dropped."""
+FROZEN = 0.1
+"""Slow points where words move the state less than this share of what they do at the visited
+states (median) are frozen states, not part of an integrator, and are dropped."""
 EXTENT = 0.05
 """A principal direction of the slow points counts only when their standard deviation along it
 is at least this share of the visited states' spread."""
@@ -118,6 +125,20 @@ def near_states(points: np.ndarray, states: np.ndarray, radius: float,
         return np.zeros(len(pts), dtype=bool)
     nearest = torch.cdist(pts, torch.as_tensor(x)).min(dim=1).values.numpy()
     return nearest <= radius
+
+
+def input_drive(model: Any, points: np.ndarray, word_ids: np.ndarray,
+                device: torch.device | str = "cpu") -> np.ndarray:
+    """``mean_w ||J_inp(h) x_w||`` at each point [P]: how far the words ``word_ids`` move the
+    state in one step from there (0 where the state is frozen)."""
+    pts = np.asarray(points, dtype=np.float32)
+    if not len(pts) or not len(word_ids):
+        return np.zeros(len(pts))
+    _, j_inp = jacobians(model.step, torch.from_numpy(pts).to(device), input_dim=model.input_dim)
+    with torch.no_grad():
+        emb = model.embedding(torch.as_tensor(np.asarray(word_ids), device=device))
+        moved = (j_inp @ emb.T.to(j_inp.dtype)).norm(dim=1).mean(dim=-1)
+    return moved.double().cpu().numpy()
 
 
 def attractor_dimension(points: np.ndarray, spread: float, variance: float = VARIANCE,
@@ -266,6 +287,12 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     counts = class_word_counts(train["ids"], train["label"].to_numpy(), model.vocab_size, k)
     predicted, predicted_ratio = predicted_dimension(counts, variance)
     words = evidence_words(counts, n_words)
+    word_ids = words["id"].to_numpy(np.int64)
+    sample = x[np.linspace(0, len(x) - 1, min(len(x), 256)).astype(np.int64)]
+    floor = FROZEN * float(np.median(input_drive(model, sample, word_ids, dev)))
+    n_near = len(points)
+    points = points[input_drive(model, points, word_ids, dev) >= floor] if len(points) else points
+    exact = exact[input_drive(model, exact, word_ids, dev) >= floor] if len(exact) else exact
     readout = model.readout_matrix().detach().cpu().numpy()
     q_read = readout_subspace(readout)
     n = int(model.state_dim)
@@ -279,7 +306,7 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
         "predicted_participation": participation_dimension(predicted_ratio),
         "variance_ratio": [float(v) for v in ratio[:8]],
         "exact_dimension": int(exact_dim), "n_exact_points": len(exact),
-        "n_slow_points": len(points), "q_slow": float(q_slow), "slow_tau": float(slow_tau),
+        "n_slow_points": len(points), "n_frozen_points": n_near - len(points), "q_slow": float(q_slow), "slow_tau": float(slow_tau),
         "variance": float(variance), "state_spread": spread,
         "slow_modes": float("nan"), "readout_alignment": float("nan"),
         "readout_alignment_null": float(max(measured, 1) / n),
