@@ -8,6 +8,7 @@ from rnn_dynamics.config import all_datasets, cell_config, check_data_dir, check
 from rnn_dynamics.errors import ConfigError
 from rnn_dynamics.data.prepare import DATASETS as PREPARED_DATASETS
 from rnn_dynamics.preflight import archive_warnings
+from rnn_dynamics import stage_args
 from rnn_dynamics.versioning import script_code_hash
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
@@ -105,45 +106,18 @@ def archive_input(wildcards):
 
 
 def analysis_args(stage):
-    """Keyword arguments of one line-attractor stage, from the config's ``analysis`` section."""
-    analysis = config["analysis"]
-    fixed = analysis["fixed_points"]
-    device = {"device": config["device"]}
-    return {
-        "states": dict(n_docs=analysis["n_docs"], seed=config["seed"], **device),
-        "fixed_points": dict(n_starts=fixed["n_starts"], noise_std=fixed["noise"], seed=config["seed"],
-                             tol=fixed["tol"], max_iters=fixed["max_iter"], **device),
-        "exact_fixed_points": device,
-        "spectra": device,
-        "geometry": dict(seed=config["seed"]),
-        "word_effects": dict(n_words=analysis["n_words"], **device),
-        "linearised": dict(n_docs=analysis["linearised_docs"], seed=config["seed"], **device),
-    }[stage]
+    """Keyword arguments of one line-attractor stage (rnn_dynamics.stage_args)."""
+    return stage_args.analysis_args(config)[stage]
 
 
 def context_args(stage):
-    """Keyword arguments of one contextual-processing stage, from the config's ``context`` section."""
-    context = config["context"]
-    common = {"device": config["device"]}
-    probe = {"probe_cfg": {"seed": config["seed"], "n_states": context["n_states"]}}
-    return {
-        "modifiers": dict(top_k=context["top_k"], **probe, **common),
-        "subspace": dict(n_modifiers=context["n_modifiers"], **probe, **common),
-        "modifier_dynamics": dict(n_modifiers=context["n_modifiers"], max_gap=context["max_gap"], **probe, **common),
-        "position": dict(**probe, **common),
-        "augmented_bow": dict(C_grid=config["bow"]["C_grid"], seed=config["seed"], **common),
-        "perturbation": dict(n_modifiers=context["n_modifiers"], n_docs=context["n_docs"],
-                             seed=config["seed"], **probe, **common),
-    }[stage]
+    """Keyword arguments of one contextual-processing stage (rnn_dynamics.stage_args)."""
+    return stage_args.context_args(config)[stage]
 
 
 def integration_args():
-    """Keyword arguments of the integration analysis: the line-attractor stages' state and
-    fixed-point settings, and the config's ``integration`` section."""
-    analysis, fixed = config["analysis"], config["analysis"]["fixed_points"]
-    return dict(n_docs=analysis["n_docs"], n_starts=fixed["n_starts"], noise_std=fixed["noise"],
-                tol=fixed["tol"], max_iters=fixed["max_iter"], seed=config["seed"],
-                device=config["device"], **config["integration"])
+    """Keyword arguments of the integration analysis (rnn_dynamics.stage_args)."""
+    return stage_args.integration_args(config)
 
 
 def cell_tables(stage_dir, names):
@@ -155,8 +129,8 @@ def cell_tables(stage_dir, names):
 
 
 def plot_params(name):
-    """The figure's drawing parameters from config key figures.<name> (empty when it has none)."""
-    return dict(config.get("figures", {}).get(name, {}))
+    """The figure's drawing parameters from config key figures.<name> (rnn_dynamics.stage_args)."""
+    return stage_args.plot_args(config, name)
 
 
 def figure_outputs(name, category):
