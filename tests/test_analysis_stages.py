@@ -127,6 +127,29 @@ def test_all_stages(data, tmp_path):
     assert lin.loc[~lin["example"], "h_nonlinear"].isna().all()
 
 
+def test_fixed_point_stage_methods_find_the_same_line(data, tmp_path):
+    """Adam on q (the baseline, method='adam') and Newton with an Adam warm-up reach points
+    on the same line attractor as plain Newton: every kept point is a fixed point (q below the
+    tolerance, checked here with an independent step) lying on the line (within what q allows)."""
+    model, test, _ = data
+    states = stages.run_states_stage(model, test, tmp_path / "states.parquet", n_docs=20,
+                                     device="cpu")
+    for name, kwargs in {"adam": dict(method="adam", adam_lr=2e-2, adam_max_steps=5000),
+                         "warm": dict(adam_steps=50, adam_lr=1e-2)}.items():
+        fps = stages.run_fixed_point_stage(model, states, tmp_path / f"{name}.parquet",
+                                           n_starts=30, tol=1e-6, device="cpu", **kwargs)
+        kept = fps[fps["kept"]]
+        assert len(kept) >= 5, name
+        h = torch.from_numpy(np.stack(kept["h"]).astype(np.float32))
+        with torch.no_grad():
+            q = ((h - model.step(h, torch.zeros(len(h), E))) ** 2).mean(1)
+            off_line = (h @ model.proj).norm(dim=1)
+        assert (q < 1e-6).all(), name
+        # off the line, F contracts by at least 1 - 0.8 per step (gain <= 0.8), so a residual
+        # of norm sqrt(N q) leaves the point at most 5 sqrt(N q) from the line
+        assert (off_line < 5 * (N * 1e-6) ** 0.5).all(), name
+
+
 def test_downstream_stages_write_empty_tables_without_fixed_points(data, tmp_path):
     model, test, coefs = data
     fps = pd.DataFrame({"start_index": [0], "q": [1.0], "converged": [False], "iterations": [5],

@@ -68,6 +68,8 @@ def test_cell_config_layers_dataset_then_arch():
         ({"model": {"hidden_size": "big"}}, ["model.hidden_size", "'big'", "integer"]),
         ({"model": {"hidden": 3}}, ["unknown config key", "'hidden'", "hidden_size"]),
         ({"training": {"lr": 0}}, ["training.lr", "> 0"]),
+        ({"analysis": {"fixed_points": {"method": "lbfgs"}}},
+         ["analysis.fixed_points.method", "'lbfgs'", "newton, adam"]),
         ({"colour": "red"}, ["unknown config key", "'colour'"]),
         ({"per_arch": {"grux": {}}}, ["per_arch", "'grux'", "gru"]),
         ({"device": "tpu"}, ["'device'", "'tpu'"]),

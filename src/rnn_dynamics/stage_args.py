@@ -23,8 +23,10 @@ def analysis_args(config: Config) -> dict[str, dict[str, Any]]:
     return {
         "states": dict(n_docs=analysis["n_docs"], seed=seed, **device),
         "fixed_points": dict(n_starts=fixed["n_starts"], noise_std=fixed["noise"], seed=seed,
-                             tol=fixed["tol"], max_iters=fixed["max_iter"], **device),
-        "exact_fixed_points": device,
+                             tol=fixed["tol"], max_iters=fixed["max_iter"], method=fixed["method"],
+                             adam_steps=fixed["adam_steps"], adam_lr=fixed["adam_lr"],
+                             adam_max_steps=fixed["adam_max_steps"], **device),
+        "exact_fixed_points": dict(tol=analysis["exact_fixed_points"]["tol"], **device),
         "spectra": device,
         "geometry": dict(seed=seed),
         "word_effects": dict(n_words=analysis["n_words"], **device),
