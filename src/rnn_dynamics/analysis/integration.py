@@ -30,17 +30,18 @@ would report dimension 1, an artefact of the tolerance. So the measured dimensio
 ``sqrt(N q) * T_median <= DRIFT * spread``. The dimension of the exact points
 (``exact_dimension``) is reported beside it.
 
-Two more guards keep the PCA from measuring something that is not an attractor the network
+Three more guards keep the PCA from measuring something that is not an attractor the network
 uses (:func:`attractor_dimension`). Slow points farther than :data:`FAR` state spreads from
-every visited state are dropped: on IMDB ratings a UGRNN has a few fixed points eight
-spreads away from any state, which alone added a PCA direction. And a direction counts only
-where the points extend at least :data:`EXTENT` of the states' spread along it: on SST-5 an
-LSTM's slow points are all one fixed point (standard deviation 0.2% of the spread), whose
-jitter PCA would call two-dimensional; it is a 0-dimensional attractor, a point. Last, slow
-points where words barely move the state (input drive ``mean_w ||J_inp x_w||`` below
-:data:`FROZEN` of its median over visited states) are dropped: a phrase-trained SST-5 GRU has
-slow points where its update gates are shut, J_rec ~ I with tau ~ 10^6 in most directions and
-no input reaching the state; they are scattered, and their PCA is no attractor's dimension.
+every visited state are dropped: they are slow regions no document reaches (a few such points
+eight spreads out would alone add a PCA direction; a phrase-trained SST-5 GRU has only such
+points, 0.9-2.6 spreads out, scattered over 18 directions in saturated corners where ~80 of
+its 128 eigenvalues exceed 0.999). ``slow_point_distance`` reports their median distance
+before the guard. A direction counts only where the points extend at least :data:`EXTENT` of
+the states' spread along it: slow points that are all one fixed point are a 0-dimensional
+attractor, whatever shape their solver jitter has. Last, slow points where words barely move
+the state (input drive ``mean_w ||J_inp x_w||`` below :data:`FROZEN` of its median over
+visited states) are dropped (``n_frozen_points``): where update gates are shut, J_rec ~ I in
+most directions and no input reaches the state, so such points are slow without integrating.
 
 Predicted dimension. A bag-of-words reader of a K-class corpus integrates, for each word,
 the vector of class log-likelihoods ``e_w = log p(w | k) - mean_k log p(w | k)`` (add-one
@@ -78,8 +79,11 @@ EVIDENCE_SHARE = 0.5
 ``e_w[k]`` is at least this share of the strongest frequent word's for k."""
 DRIFT = 0.1
 """Slow points drift at most this share of the states' spread over a median-length document."""
-FAR = 1.0
-"""Slow points farther than this many state spreads from every visited state are dropped."""
+FAR = 0.5
+"""Slow points farther than this many state spreads from every visited state are dropped. A
+typical state lies one spread from the states' mean; the attractors trained networks integrate
+on lie 0.07-0.4 spreads from the nearest state (demo and IMDB-ratings networks), while a
+phrase-trained SST-5 GRU's slow points lie 0.9-2.6 spreads away, where no sentence goes."""
 FROZEN = 0.1
 """Slow points where words move the state less than this share of what they do at the visited
 states (median) are frozen states, not part of an integrator, and are dropped."""
@@ -114,17 +118,22 @@ def state_spread(states: np.ndarray) -> float:
     return float(np.sqrt(x.var(axis=0).sum())) if len(x) else 0.0
 
 
-def near_states(points: np.ndarray, states: np.ndarray, radius: float,
-                max_states: int = 20_000) -> np.ndarray:
-    """Which points lie within ``radius`` of some visited state (an evenly spaced subset of at
-    most ``max_states`` states is searched)."""
+def state_distance(points: np.ndarray, states: np.ndarray, max_states: int = 20_000
+                   ) -> np.ndarray:
+    """Distance from each point to its nearest visited state [P] (an evenly spaced subset of
+    at most ``max_states`` states is searched; inf where there are no states)."""
     pts = torch.as_tensor(np.asarray(points, dtype=np.float64))
     x = np.asarray(states, dtype=np.float64)
     x = x[np.linspace(0, len(x) - 1, min(len(x), max_states)).astype(np.int64)] if len(x) else x
     if not len(pts) or not len(x):
-        return np.zeros(len(pts), dtype=bool)
-    nearest = torch.cdist(pts, torch.as_tensor(x)).min(dim=1).values.numpy()
-    return nearest <= radius
+        return np.full(len(pts), np.inf)
+    return torch.cdist(pts, torch.as_tensor(x)).min(dim=1).values.numpy()
+
+
+def near_states(points: np.ndarray, states: np.ndarray, radius: float,
+                max_states: int = 20_000) -> np.ndarray:
+    """Which points lie within ``radius`` of some visited state."""
+    return state_distance(points, states, max_states) <= radius
 
 
 def input_drive(model: Any, points: np.ndarray, word_ids: np.ndarray,
@@ -259,7 +268,7 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     labels are ratings (recorded in the summary). Summary columns: ``n_classes``, ``ordered``,
     ``k_minus_1``, ``measured_dimension``, ``participation_ratio``, ``predicted_dimension``,
     ``predicted_participation``, ``exact_dimension``, ``n_exact_points``, ``n_slow_points``,
-    ``q_slow``, ``slow_tau``, ``slow_modes`` (median per
+    ``n_frozen_points``, ``slow_point_distance`` (median, in state spreads), ``q_slow``, ``slow_tau``, ``slow_modes`` (median per
     point), ``readout_alignment`` and ``readout_alignment_null``, ``evidence_drive`` and
     ``neutral_drive`` (median over points of the mean over words), ``variance``.
     """
@@ -280,7 +289,9 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     q_slow = max(tol, (DRIFT * spread / t_median) ** 2 / model.state_dim)
     slow = (table["q"].to_numpy() <= q_slow) & ~table["outlier"].to_numpy()
     endpoints = points_from_table(table, kept_only=False)
-    slow &= near_states(endpoints, x, FAR * spread)
+    distance = state_distance(endpoints, x) / max(spread, 1e-300)
+    slow_distance = float(np.median(distance[slow])) if slow.any() else float("nan")
+    slow &= distance <= FAR
     points = points_from_table(table.assign(kept=slow))
     exact = exact[near_states(exact, x, FAR * spread)] if len(exact) else exact
 
@@ -306,7 +317,8 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
         "predicted_participation": participation_dimension(predicted_ratio),
         "variance_ratio": [float(v) for v in ratio[:8]],
         "exact_dimension": int(exact_dim), "n_exact_points": len(exact),
-        "n_slow_points": len(points), "n_frozen_points": n_near - len(points), "q_slow": float(q_slow), "slow_tau": float(slow_tau),
+        "n_slow_points": len(points), "n_frozen_points": n_near - len(points),
+        "slow_point_distance": slow_distance, "q_slow": float(q_slow), "slow_tau": float(slow_tau),
         "variance": float(variance), "state_spread": spread,
         "slow_modes": float("nan"), "readout_alignment": float("nan"),
         "readout_alignment_null": float(max(measured, 1) / n),

@@ -13,14 +13,16 @@ from .markdown import write_renderings
 
 COLUMNS = ["dataset", "arch", "n_classes", "ordered", "measured_dimension",
            "predicted_dimension", "k_minus_1", "participation_ratio", "exact_dimension",
-           "n_slow_points", "n_frozen_points", "slow_modes", "readout_alignment", "readout_alignment_null",
-           "evidence_drive", "neutral_drive", "test_acc"]
+           "n_slow_points", "n_frozen_points", "slow_point_distance", "slow_modes",
+           "readout_alignment", "readout_alignment_null", "evidence_drive", "neutral_drive",
+           "test_acc"]
 
 NOTE = (
     "Integration with K classes (Aitken et al., ICLR 2021: an (K-1)-dimensional attractor for "
     "unordered classes, lower for ordered labels). `measured_dimension`: PCs explaining 90% of "
     "the variance of the slow points (solver endpoints drifting < 10% of the states' spread "
-    "over a median-length document, within one state spread of a visited state, where words "
+    "over a median-length document, within half the states' spread of a visited state "
+    "(`slow_point_distance`: their median distance before that guard, in spreads), where words "
     "still move the state (`n_frozen_points`: those dropped because they do not); a PC counts "
     "only where the points extend 5% of the states' spread; `exact_dimension`: the same for the points with "
     "q < 1e-8 only); `participation_ratio`: of the slow points' PCA spectrum; "

@@ -172,13 +172,15 @@ def targets_block(la: pd.DataFrame, acc: pd.DataFrame) -> str:
 
 def integration_block(table: pd.DataFrame) -> str:
     header = ["dataset", "arch", "K (ordered)", "measured dim. (PR)", "predicted", "K − 1",
-              "slow modes", "readout alignment (null)", "evidence / neutral drive", "test %"]
+              "slow points (distance)", "slow modes", "readout alignment (null)", "evidence / neutral drive", "test %"]
     lines = [_row(header), _row(["---"] * len(header))]
     for _, r in _ordered(table).iterrows():
         lines.append(_row([
             r["dataset"], r["arch"], f"{int(r['n_classes'])} ({'yes' if r['ordered'] else 'no'})",
             f"{int(r['measured_dimension'])} ({_f(r['participation_ratio'])})",
-            int(r["predicted_dimension"]), int(r["k_minus_1"]), _f(r["slow_modes"], 0),
+            int(r["predicted_dimension"]), int(r["k_minus_1"]),
+            f"{int(r['n_slow_points'])} ({_f(r.get('slow_point_distance', float('nan')))})",
+            _f(r["slow_modes"], 0),
             f"{_f(r['readout_alignment'])} ({_f(r['readout_alignment_null'])})",
             f"{_f(r['evidence_drive'])} / {_f(r['neutral_drive'])}",
             _f(100 * r["test_acc"], 1),
