@@ -10,16 +10,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .common import PathLike, save_figure
-from .style import ACCENT, FULL_WIDTH, MUTED, NEGATIVE, cell_title, empty_panel, new_figure, panel
+from .style import (ACCENT, FULL_WIDTH, MUTED, NEGATIVE, POSITIVE, cell_title, empty_panel,
+                    new_figure, panel)
 
 MAX_STATES = 6000
 
 
 def class_colours(k: int, ordered: bool) -> list[str]:
     """K colours: a red-to-blue ramp for ordered labels (ratings), distinct hues otherwise."""
-    if ordered:
-        cmap = mpl.colormaps["RdBu"]
-        return [mpl.colors.to_hex(cmap(0.08 + 0.84 * i / max(k - 1, 1))) for i in range(k)]
+    if ordered:     # red through a mid grey (visible on white, unlike RdBu's) to blue
+        cmap = mpl.colors.LinearSegmentedColormap.from_list(
+            "ratings", [NEGATIVE, "#e08a6b", "#8a8a8a", "#6fa3cf", POSITIVE])
+        return [mpl.colors.to_hex(cmap(i / max(k - 1, 1))) for i in range(k)]
     return [mpl.colors.to_hex(c) for c in mpl.colormaps["Dark2"].colors[:k]]
 
 
@@ -57,13 +59,16 @@ def _states_panel(ax, projection: pd.DataFrame, k: int, ordered: bool, seed: int
         ax.scatter(part["pc1"], part["pc2"], s=2, alpha=0.35, color=colours[c], linewidths=0,
                    rasterized=True)
     points = projection[projection["kind"] == "fixed_point"]
-    ax.scatter(points["pc1"], points["pc2"], s=7, color=ACCENT, marker="x", linewidths=0.6,
-               zorder=3)
-    ax.set_xlabel("PC 1 of the slow points")
-    ax.set_ylabel("PC 2")
     handles = [Line2D([], [], ls="", marker="o", ms=3, color=colours[c]) for c in range(k)]
-    handles.append(Line2D([], [], ls="", marker="x", ms=3, color=ACCENT))
-    names = [f"class {c}" for c in range(k)] + ["slow points"]
+    names = [f"class {c}" for c in range(k)]
+    if len(points):
+        ax.scatter(points["pc1"], points["pc2"], s=7, color=ACCENT, marker="x", linewidths=0.6,
+                   zorder=3)
+        handles.append(Line2D([], [], ls="", marker="x", ms=3, color=ACCENT))
+        names.append("slow points")
+    # the plane is the slow points' PCA where there are two, else the states' (analysis)
+    ax.set_xlabel(f"PC 1 of the {'slow points' if len(points) >= 2 else 'states'}")
+    ax.set_ylabel("PC 2")
     ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=k + 1,
               fontsize=6, frameon=False, handletextpad=0.2, columnspacing=0.8)
 
@@ -72,8 +77,11 @@ def _variance_panel(ax, row: pd.Series) -> None:
     ratio = np.asarray(row["variance_ratio"], dtype=np.float64)
     title = "Slow points' PCA"
     if ratio.size == 0:
-        empty_panel(ax, "Fewer than two slow points: no dimension measured", letter="b",
-                    title=title)
+        distance = float(row.get("slow_point_distance", np.nan))
+        where = (f"\n\nThe solver's slow points lie {distance:.1f} state spreads from the "
+                 "states (median)." if np.isfinite(distance) and distance > 0 else "")
+        empty_panel(ax, f"Fewer than two slow points near the states: no dimension "
+                    f"measured.{where}", letter="b", title=title, width=30)
         return
     panel(ax, "b", title)
     comps = np.arange(1, len(ratio) + 1)
