@@ -16,11 +16,11 @@ from rnn_dynamics.analysis.integration import (
     class_word_counts,
     evidence_words,
     input_drive,
-    near_states,
     participation_dimension,
     predicted_dimension,
     readout_subspace,
     real_basis,
+    state_distance,
     state_spread,
     subspace_overlap,
 )
@@ -142,7 +142,7 @@ def test_a_noisy_slowly_bent_line_is_one_dimensional_and_a_plane_two():
 def test_far_fixed_points_are_not_part_of_the_visited_attractor(far_spreads, n_far):
     """Solver endpoints away from every state (8 spreads: another attractor the network never
     visits; 0.9: the saturated slow corners of a phrase-trained SST-5 GRU) would add a PCA
-    direction; near_states drops them and keeps the line the states lie along, though it
+    direction; the distance guard drops them and keeps the line the states lie along, though it
     sits 0.35 spreads off them (trained attractors lie 0.07-0.4 spreads from the nearest state)."""
     rng = np.random.default_rng(2)
     states = _cloud(rng, 3000, [1.0, 0.3])
@@ -155,7 +155,7 @@ def test_far_fixed_points_are_not_part_of_the_visited_attractor(far_spreads, n_f
     far[:, 2] = far_spreads * spread + 0.1 * rng.standard_normal(n_far)
     points = np.vstack([line, far])
     assert attractor_dimension(points, spread)[0] == 2          # fooled
-    keep = near_states(points, states, FAR * spread)
+    keep = state_distance(points, states) <= FAR * spread
     assert keep[:200].all() and not keep[200:].any()
     assert attractor_dimension(points[keep], spread)[0] == 1
 

@@ -130,12 +130,6 @@ def state_distance(points: np.ndarray, states: np.ndarray, max_states: int = 20_
     return torch.cdist(pts, torch.as_tensor(x)).min(dim=1).values.numpy()
 
 
-def near_states(points: np.ndarray, states: np.ndarray, radius: float,
-                max_states: int = 20_000) -> np.ndarray:
-    """Which points lie within ``radius`` of some visited state."""
-    return state_distance(points, states, max_states) <= radius
-
-
 def input_drive(model: Any, points: np.ndarray, word_ids: np.ndarray,
                 device: torch.device | str = "cpu") -> np.ndarray:
     """``mean_w ||J_inp(h) x_w||`` at each point [P]: how far the words ``word_ids`` move the
@@ -268,8 +262,8 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     labels are ratings (recorded in the summary). Summary columns: ``n_classes``, ``ordered``,
     ``k_minus_1``, ``measured_dimension``, ``participation_ratio``, ``predicted_dimension``,
     ``predicted_participation``, ``exact_dimension``, ``n_exact_points``, ``n_slow_points``,
-    ``n_frozen_points``, ``slow_point_distance`` (median, in state spreads), ``q_slow``, ``slow_tau``, ``slow_modes`` (median per
-    point), ``readout_alignment`` and ``readout_alignment_null``, ``evidence_drive`` and
+    ``n_frozen_points``, ``slow_point_distance`` (median, in state spreads), ``q_slow``,
+    ``slow_tau``, ``slow_modes`` (median per point), ``readout_alignment`` and ``readout_alignment_null``, ``evidence_drive`` and
     ``neutral_drive`` (median over points of the mean over words), ``variance``.
     """
     dev = resolve_device(device)
@@ -280,7 +274,6 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     starts, _ = fp.sample_starts(states.to(dev), n_starts, noise_std=noise_std, seed=seed)
     table = fp.find_fixed_points(model.step, starts, model.input_dim, tol=tol,
                                  max_iters=max_iters)
-    exact = points_from_table(table)
     t_median = float(np.median(test["length"]))
     if slow_tau is None:
         slow_tau = 0.5 * t_median
@@ -291,9 +284,9 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     endpoints = points_from_table(table, kept_only=False)
     distance = state_distance(endpoints, x) / max(spread, 1e-300)
     slow_distance = float(np.median(distance[slow])) if slow.any() else float("nan")
-    slow &= distance <= FAR
-    points = points_from_table(table.assign(kept=slow))
-    exact = exact[near_states(exact, x, FAR * spread)] if len(exact) else exact
+    near = distance <= FAR
+    slow &= near
+    exact_rows = table["kept"].to_numpy().astype(bool) & near      # q < tol, deduplicated
 
     counts = class_word_counts(train["ids"], train["label"].to_numpy(), model.vocab_size, k)
     predicted, predicted_ratio = predicted_dimension(counts, variance)
@@ -301,9 +294,10 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     word_ids = words["id"].to_numpy(np.int64)
     sample = x[np.linspace(0, len(x) - 1, min(len(x), 256)).astype(np.int64)]
     floor = FROZEN * float(np.median(input_drive(model, sample, word_ids, dev)))
-    n_near = len(points)
-    points = points[input_drive(model, points, word_ids, dev) >= floor] if len(points) else points
-    exact = exact[input_drive(model, exact, word_ids, dev) >= floor] if len(exact) else exact
+    moving = np.zeros(len(endpoints), dtype=bool)       # one drive per endpoint, for both sets
+    moving[slow | exact_rows] = input_drive(model, endpoints[slow | exact_rows], word_ids,
+                                            dev) >= floor
+    points, exact = endpoints[slow & moving], endpoints[exact_rows & moving]
     readout = model.readout_matrix().detach().cpu().numpy()
     q_read = readout_subspace(readout)
     n = int(model.state_dim)
@@ -317,7 +311,7 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
         "predicted_participation": participation_dimension(predicted_ratio),
         "variance_ratio": [float(v) for v in ratio[:8]],
         "exact_dimension": int(exact_dim), "n_exact_points": len(exact),
-        "n_slow_points": len(points), "n_frozen_points": n_near - len(points),
+        "n_slow_points": len(points), "n_frozen_points": int(slow.sum()) - len(points),
         "slow_point_distance": slow_distance, "q_slow": float(q_slow), "slow_tau": float(slow_tau),
         "variance": float(variance), "state_spread": spread,
         "slow_modes": float("nan"), "readout_alignment": float("nan"),

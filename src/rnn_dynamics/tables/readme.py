@@ -172,7 +172,8 @@ def targets_block(la: pd.DataFrame, acc: pd.DataFrame) -> str:
 
 def integration_block(table: pd.DataFrame) -> str:
     header = ["dataset", "arch", "K (ordered)", "measured dim. (PR)", "predicted", "K − 1",
-              "slow points (distance)", "slow modes", "readout alignment (null)", "evidence / neutral drive", "test %"]
+              "slow points (distance)", "slow modes", "readout alignment (null)",
+              "evidence / neutral drive", "test %"]
     lines = [_row(header), _row(["---"] * len(header))]
     for _, r in _ordered(table).iterrows():
         lines.append(_row([

@@ -36,8 +36,8 @@ def run_fixed_point_stage(model: Any, states: pd.DataFrame, out_path: PathLike, 
                                      unique_tol=unique_tol, outlier_scale=outlier_scale)
     elif method == "adam":
         table = fp.find_fixed_points_adam(model.step, starts, model.input_dim, tol=tol,
-                                          lr=adam_lr, max_steps=adam_max_steps, unique_tol=unique_tol,
-                                          outlier_scale=outlier_scale)
+                                          lr=adam_lr, max_steps=adam_max_steps,
+                                          unique_tol=unique_tol, outlier_scale=outlier_scale)
     else:
         raise ValueError(f"method must be 'newton' or 'adam', not {method!r}")
     table.insert(1, "state_row", rows.astype(np.int64))
