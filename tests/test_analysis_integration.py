@@ -4,6 +4,7 @@ gated networks on the synthetic K-class language against the known answer, K - 1
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy.linalg import subspace_angles
@@ -265,3 +266,18 @@ def test_integration_figure_is_readable(analysed, tmp_path):
     assert_readable(fig)
     assert [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes] == ["(a) States and slow points",
                                                    "(b) Slow points' PCA", "(c) Slowest modes"]
+
+
+def test_projection_is_the_same_bytes_on_every_call():
+    """600 slow points in R^128 take sklearn's randomized PCA under 'auto' (no seed); the
+    projection written for the figure must repeat exactly."""
+    from rnn_dynamics.analysis.integration import _projection
+
+    rng = np.random.default_rng(0)
+    points = rng.standard_normal((600, 128)) * np.linspace(2, 0.1, 128)
+    trajs = [np.arange(30), np.arange(20)]
+    states = torch.from_numpy(rng.standard_normal((50, 128)))
+    args = (points, states, trajs, np.array([0, 1]), np.array([0, 2]))
+    first = _projection(*args)
+    for _ in range(4):
+        pd.testing.assert_frame_equal(_projection(*args), first, check_exact=True)

@@ -29,7 +29,7 @@ def manifold_direction(fixed_points, readout=None) -> tuple[np.ndarray, float]:
     Sign: m points along +readout (m . readout >= 0) when ``readout`` is given, otherwise along
     the first nonzero coordinate's sign as returned by sklearn.
     """
-    pca = PCA(n_components=1).fit(_np(fixed_points))
+    pca = PCA(n_components=1, svd_solver="full").fit(_np(fixed_points))   # no random solver
     m = _unit(pca.components_[0])
     if readout is not None and float(m @ _np(readout)) < 0:
         m = -m

@@ -263,7 +263,8 @@ def analyse_integration(model: Any, train: pd.DataFrame, test: pd.DataFrame, *,
     ``k_minus_1``, ``measured_dimension``, ``participation_ratio``, ``predicted_dimension``,
     ``predicted_participation``, ``exact_dimension``, ``n_exact_points``, ``n_slow_points``,
     ``n_frozen_points``, ``slow_point_distance`` (median, in state spreads), ``q_slow``,
-    ``slow_tau``, ``slow_modes`` (median per point), ``readout_alignment`` and ``readout_alignment_null``, ``evidence_drive`` and
+    ``slow_tau``, ``slow_modes`` (median per point), ``readout_alignment`` and
+    ``readout_alignment_null``, ``evidence_drive`` and
     ``neutral_drive`` (median over points of the mean over words), ``variance``.
     """
     dev = resolve_device(device)
@@ -355,7 +356,7 @@ def _projection(points: np.ndarray, states: torch.Tensor, trajs: list, docs: np.
 
     x = states.double().numpy()
     basis = points if len(points) >= 2 else x
-    pca = PCA(n_components=min(n_pcs, basis.shape[1], len(basis))).fit(basis)
+    pca = PCA(n_components=min(n_pcs, basis.shape[1], len(basis)), svd_solver="full").fit(basis)
     doc_label = np.concatenate([np.full(len(t), labels[d]) for t, d in zip(trajs, docs)])
     doc_id = np.concatenate([np.full(len(t), d) for t, d in zip(trajs, docs)])
     t_col = np.concatenate([np.arange(len(t)) for t in trajs])
